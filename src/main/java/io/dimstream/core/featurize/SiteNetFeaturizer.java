@@ -105,6 +105,18 @@ public final class SiteNetFeaturizer {
         }
     }
 
+    /**
+     * Steps 2–5 only: featurizes the structure in the cell it is given, skipping the primitive-cell
+     * search. For callers that already hold the primitive Niggli-reduced cell, and for benchmarks;
+     * the output equals {@link #featurize} only when the input is that cell.
+     */
+    public FeaturizedCrystal featurizeGivenCell(Structure cell, String id, String source) throws FeaturizerException {
+        if (cell.size() == 0) {
+            throw new FeaturizerException(FeaturizerException.EMPTY_STRUCTURE, "structure has no sites");
+        }
+        return featurizeCell(cell, id, source);
+    }
+
     /** Steps 2–5 on a cell taken as primitive. */
     FeaturizedCrystal featurizeCell(Structure prim, String id, String source) throws FeaturizerException {
         int sn = prim.size();
