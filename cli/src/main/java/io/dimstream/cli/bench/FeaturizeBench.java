@@ -11,7 +11,6 @@ import io.dimstream.core.io.CifInputs;
 import io.dimstream.core.io.RawCif;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,7 +44,7 @@ public final class FeaturizeBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path path = data != null ? data : defaultData("train.csv.gz");
+        Path path = data != null ? data : BenchCommand.defaultData("train.csv.gz");
         if (path == null) {
             System.err.println("bench featurize: no --data given and shared data/train.csv.gz not found");
             return 2;
@@ -158,17 +157,6 @@ public final class FeaturizeBench implements Callable<Integer> {
         System.out.printf(Locale.ROOT, "  output: %d point sets, S median %d (max %d), J median %d (max %d), S*J median %d; rejected %s; checksum %d%n",
                 sList.size(), pct(sList, 50), pct(sList, 100), pct(jList, 50), pct(jList, 100), pctProduct(sList, jList), errors, sink);
         return 0;
-    }
-
-    /** The shared data folder next to the checkout ({@code <dimstream.home>/../shared/data}), or null. */
-    static Path defaultData(String name) {
-        String home = System.getProperty("dimstream.home", ".");
-        for (Path p : new Path[] {Path.of(home, "..", "shared", "data", name), Path.of(home, "shared", "data", name)}) {
-            if (Files.exists(p)) {
-                return p.normalize();
-            }
-        }
-        return null;
     }
 
     static double median(double[] v) {
