@@ -140,6 +140,55 @@ class PredictorServiceTest {
         assertTrue(svc.fits() >= 3, "fits " + svc.fits());
     }
 
+    @Test
+    void embeddingSubscriberPassesOnlyTheLatestModelVersion() throws Exception {
+        String bs = broker.bootstrapServers();
+        broker.createTopic("sub.embeddings", 3, Map.of());
+        broker.createTopic("sub.registry", 1, Map.of("cleanup.policy", "compact"));
+        try (KafkaProducer<String, CrystalEmbedding> ep = producer(bs, AvroSerde.of(CrystalEmbedding.class));
+             KafkaProducer<String, io.dimstream.schemas.ModelVersion> rp = producer(bs, AvroSerde.of(io.dimstream.schemas.ModelVersion.class))) {
+            rp.send(new ProducerRecord<>("sub.registry", "dim-test", io.dimstream.schemas.ModelVersion.newBuilder()
+                    .setModelName("dim-test").setVersion(2).setCreatedAt(Instant.now()).setFeaturizerVersion(1)
+                    .setInputSpec("{}").setOutputSpec("{}").setSha256("00").build())).get();
+            for (int i = 0; i < 20; i++) {
+                ep.send(new ProducerRecord<>("sub.embeddings", id(i), emb(i, 1)));
+                if (i < 10) {
+                    ep.send(new ProducerRecord<>("sub.embeddings", id(i), emb(i, 2)));
+                }
+            }
+            ep.flush();
+            try (io.dimstream.predict.client.EmbeddingSubscriber sub = io.dimstream.predict.client.EmbeddingSubscriber
+                    .builder(bs).topic("sub.embeddings").registryTopic("sub.registry").modelName("dim-test").build()) {
+                assertEquals(2, sub.latestVersion(), "the promoted version from the registry");
+                List<CrystalEmbedding> got = new ArrayList<>();
+                long deadline = System.currentTimeMillis() + 30_000;
+                while (got.size() + sub.dropped() < 30 && System.currentTimeMillis() < deadline) {
+                    got.addAll(sub.poll(Duration.ofMillis(200)));
+                }
+                assertEquals(10, got.size());
+                assertTrue(got.stream().allMatch(e -> e.getModelVersion() == 2));
+                assertEquals(20, sub.dropped());
+                // a newer version appears in the stream: the subscriber moves on to it
+                ep.send(new ProducerRecord<>("sub.embeddings", id(0), emb(0, 3))).get();
+                List<CrystalEmbedding> later = new ArrayList<>();
+                deadline = System.currentTimeMillis() + 30_000;
+                while (later.isEmpty() && System.currentTimeMillis() < deadline) {
+                    later.addAll(sub.poll(Duration.ofMillis(200)));
+                }
+                assertEquals(3, sub.latestVersion());
+                // ... and drops what still comes under version 2
+                ep.send(new ProducerRecord<>("sub.embeddings", id(1), emb(1, 2))).get();
+                deadline = System.currentTimeMillis() + 30_000;
+                while (sub.dropped() < 21 && System.currentTimeMillis() < deadline) {
+                    later.addAll(sub.poll(Duration.ofMillis(200)));
+                }
+                assertEquals(21, sub.dropped());
+                assertEquals(1, later.size());
+                assertTrue(later.stream().allMatch(e -> e.getModelVersion() == 3), later.toString());
+            }
+        }
+    }
+
     static CrystalEmbedding emb(int i, int version) {
         List<Float> v = new ArrayList<>();
         for (float f : embedding(i, version)) {
