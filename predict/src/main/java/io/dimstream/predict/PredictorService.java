@@ -79,6 +79,14 @@ public final class PredictorService implements Runnable, AutoCloseable {
         long last;
     }
 
+    /**
+     * Creates (when missing) the labels, embeddings and predictions topics and waits until they take
+     * writes. {@link #run()} does this too; call it first when producing into fresh topics right away.
+     */
+    public static void ensureTopics(PredictorConfig cfg) {
+        new PredictorService(cfg).ensureTopics(new HashMap<>(cfg.kafka()));
+    }
+
     public PredictorService(PredictorConfig cfg) {
         this.cfg = cfg;
         this.topics = cfg.topics();
@@ -289,6 +297,7 @@ public final class PredictorService implements Runnable, AutoCloseable {
                             || s.name().equals(topics.predictions()))
                     .toList();
             Topics.ensure(admin, specs, Optional.empty());
+            TopicReadiness.await(admin, specs.stream().map(Topics.TopicSpec::name).toList(), Duration.ofSeconds(60));
         }
     }
 

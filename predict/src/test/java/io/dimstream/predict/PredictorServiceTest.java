@@ -85,6 +85,7 @@ class PredictorServiceTest {
         cfgProps.setProperty("properties", "band_gap");
         cfgProps.setProperty("min.labels", "20");
         cfgProps.setProperty("debounce.ms", "300");
+        PredictorService.ensureTopics(PredictorConfig.from(cfgProps));
         PredictorService svc = new PredictorService(PredictorConfig.from(cfgProps));
         Thread t = new Thread(svc, "predictor");
         t.start();
@@ -145,6 +146,9 @@ class PredictorServiceTest {
         String bs = broker.bootstrapServers();
         broker.createTopic("sub.embeddings", 3, Map.of());
         broker.createTopic("sub.registry", 1, Map.of("cleanup.policy", "compact"));
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", bs))) {
+            TopicReadiness.await(admin, List.of("sub.embeddings", "sub.registry"), Duration.ofSeconds(30));
+        }
         try (KafkaProducer<String, CrystalEmbedding> ep = producer(bs, AvroSerde.of(CrystalEmbedding.class));
              KafkaProducer<String, io.dimstream.schemas.ModelVersion> rp = producer(bs, AvroSerde.of(io.dimstream.schemas.ModelVersion.class))) {
             rp.send(new ProducerRecord<>("sub.registry", "dim-test", io.dimstream.schemas.ModelVersion.newBuilder()
