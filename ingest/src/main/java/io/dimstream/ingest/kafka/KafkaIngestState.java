@@ -95,6 +95,7 @@ public final class KafkaIngestState implements IngestState {
                     }
                 }
             }
+            TopicReadiness.await(admin, List.of(watermarkTopic, hashTopic), Duration.ofSeconds(60));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
@@ -157,11 +158,19 @@ public final class KafkaIngestState implements IngestState {
 
     @Override
     public synchronized void commit(String sourceKey, Watermark watermark, long recordsProduced) {
+        java.util.concurrent.atomic.AtomicReference<Exception> failed = new java.util.concurrent.atomic.AtomicReference<>();
         for (Map.Entry<String, String> e : pending.entrySet()) {
-            hashProducer.send(new ProducerRecord<>(hashTopic, e.getKey(), e.getValue()));
+            hashProducer.send(new ProducerRecord<>(hashTopic, e.getKey(), e.getValue()), (md, ex) -> {
+                if (ex != null) {
+                    failed.compareAndSet(null, ex);
+                }
+            });
+        }
+        hashProducer.flush();
+        if (failed.get() != null) {
+            throw new IllegalStateException("cannot store content hashes: " + failed.get().getMessage(), failed.get());
         }
         pending.clear();
-        hashProducer.flush();
         IngestWatermark prev = watermarks.get(sourceKey);
         Map<String, String> pos = watermark != null ? new TreeMap<>(watermark.position())
                 : prev != null ? prev.getPosition() : Map.of();
