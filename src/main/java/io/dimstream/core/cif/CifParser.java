@@ -537,7 +537,7 @@ public final class CifParser {
                         + (s == null ? "no" : "a non-numeric") + " _atom_site_fract_" + axis
                         + (s == null ? "" : " '" + s + "'"));
             }
-            return snap(v);
+            return snap(v, decimals(s));
         }
 
         private Species species(Column type, Column label, int r, String who, Map<String, Double> oxByType) {
@@ -683,17 +683,45 @@ public final class CifParser {
         return w;
     }
 
-    /** Snaps 0.3333 → 1/3, 0.6667 → 2/3, 0.0833 → 1/12 etc. (values close to k/6 or k/12). */
-    static double snap(double v) {
+    private static final double[] ROUNDING = {0.5, 0.05, 0.005, 5e-4, 5e-5, 5e-6, 5e-7, 5e-8, 5e-9, 5e-10, 5e-11};
+
+    /**
+     * Snaps values written with few decimals to the fraction they stand for: 0.3333 → 1/3,
+     * 0.667 → 2/3, 0.0833 → 1/12. A value snaps to k/6 when within 6e-4 and to k/12 when within
+     * 2e-4, but never by more than 3x the rounding of the written decimals (so 0.33340000 written
+     * with 8 decimals stays as it is).
+     */
+    static double snap(double v, int decimals) {
+        if (decimals < 3) {
+            return v;
+        }
+        double rounding = decimals < ROUNDING.length ? 3 * ROUNDING[decimals] : 0;
         double k6 = Math.rint(v * 6);
-        if (Math.abs(v - k6 / 6) < 6e-4) {
+        if (Math.abs(v - k6 / 6) < Math.min(6e-4, rounding)) {
             return k6 / 6;
         }
         double k12 = Math.rint(v * 12);
-        if (Math.abs(v - k12 / 12) < 2e-4) {
+        if (Math.abs(v - k12 / 12) < Math.min(2e-4, rounding)) {
             return k12 / 12;
         }
         return v;
+    }
+
+    /** Digits after the decimal point of a CIF number (before any s.u. or exponent). */
+    static int decimals(String s) {
+        int dot = s.indexOf('.');
+        if (dot < 0) {
+            return 0;
+        }
+        int d = 0;
+        for (int i = dot + 1; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                break;
+            }
+            d++;
+        }
+        return d;
     }
 
     /** The full-cell sites, merged under periodic boundaries. */

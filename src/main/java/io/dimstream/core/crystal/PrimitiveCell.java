@@ -1,7 +1,7 @@
 package io.dimstream.core.crystal;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -41,18 +41,23 @@ public final class PrimitiveCell {
         List<Site> reps = new ArrayList<>();
         List<int[]> members = new ArrayList<>();
         int[] counts = new int[n];
+        Map<Map<Species, Double>, Integer> exact = new HashMap<>();
         for (int i = 0; i < n; i++) {
             Site si = s.site(i);
-            int c = -1;
-            for (int r = 0; r < reps.size(); r++) {
-                if (reps.get(r).sameSpecies(si, OCC_TOL)) {
-                    c = r;
-                    break;
-                }
-            }
+            Integer known = exact.get(si.species());
+            int c = known == null ? -1 : known;
             if (c < 0) {
-                c = reps.size();
-                reps.add(si);
+                for (int r = 0; r < reps.size(); r++) {
+                    if (reps.get(r).sameSpecies(si, OCC_TOL)) {
+                        c = r;
+                        break;
+                    }
+                }
+                if (c < 0) {
+                    c = reps.size();
+                    reps.add(si);
+                }
+                exact.put(si.species(), c);
             }
             cls[i] = c;
             counts[c]++;
@@ -268,6 +273,23 @@ public final class PrimitiveCell {
         for (int i = 0; i < 3; i++) {
             for (int k = 0; k < 3; k++) {
                 t[i][k] = Math.rint(t[i][k] * 1e9) / 1e9 == Math.rint(t[i][k]) ? Math.rint(t[i][k]) : t[i][k];
+            }
+        }
+        boolean identity = true;
+        for (int i = 0; i < 3; i++) {
+            for (int k = 0; k < 3; k++) {
+                identity &= t[i][k] == (i == k ? 1 : 0) && r[i][k] == m[i][k];
+            }
+        }
+        if (identity) {
+            boolean wrapped = true;
+            for (Site site : s.sites()) {
+                for (int k = 0; k < 3; k++) {
+                    wrapped &= wrap(site.frac(k)) == site.frac(k);
+                }
+            }
+            if (wrapped) {
+                return s; // already reduced and wrapped: nothing to do
             }
         }
         List<Site> sites = new ArrayList<>(s.size());
