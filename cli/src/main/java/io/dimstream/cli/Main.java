@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             ParseCommand.class,
             io.dimstream.cli.bench.BenchCommand.class,
+            IngestCommand.class,
+            PredictCommand.class,
         })
 public final class Main implements Runnable {
 
