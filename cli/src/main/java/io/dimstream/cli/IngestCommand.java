@@ -128,11 +128,11 @@ public final class IngestCommand implements Callable<Integer> {
         }
         IngestSource source = source();
         AtomicBoolean stop = new AtomicBoolean();
-        Thread main = Thread.currentThread();
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stop.set(true);
             try {
-                main.join(15_000);
+                done.await(15, java.util.concurrent.TimeUnit.SECONDS);
             } catch (InterruptedException ignored) {
                 // exiting
             }
@@ -171,13 +171,17 @@ public final class IngestCommand implements Callable<Integer> {
                 return 0;
             }
         } finally {
-            if (sink != null) {
-                sink.close();
+            try {
+                if (sink != null) {
+                    sink.close();
+                }
+                if (state != null) {
+                    state.close();
+                }
+                source.close();
+            } finally {
+                done.countDown();
             }
-            if (state != null) {
-                state.close();
-            }
-            source.close();
         }
     }
 

@@ -47,16 +47,20 @@ public final class PredictCommand implements Callable<Integer> {
             return 2;
         }
         PredictorService svc = new PredictorService(cfg);
-        Thread main = Thread.currentThread();
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             svc.stop();
             try {
-                main.join(15_000);
+                done.await(15, java.util.concurrent.TimeUnit.SECONDS);
             } catch (InterruptedException ignored) {
                 // exiting
             }
         }));
-        svc.run();
+        try {
+            svc.run();
+        } finally {
+            done.countDown();
+        }
         System.out.println("predict: " + svc.fits() + " fits, " + svc.published() + " predictions published; last: " + svc.lastFitSummary());
         return 0;
     }

@@ -34,7 +34,7 @@ public final class ProgressBarProgress implements IngestProgress {
         long seen = s.read() + s.bad();
         lastSeen = seen;
         bar.stepTo(Math.max(0, seen - base));
-        bar.setExtraMessage(String.format(java.util.Locale.ROOT, "new %d, same %d, bad %d", s.produced(), s.unchanged(), s.bad()));
+        bar.setExtraMessage(String.format(java.util.Locale.ROOT, " new %d, same %d, bad %d", s.produced(), s.unchanged(), s.bad()));
     }
 
     @Override
