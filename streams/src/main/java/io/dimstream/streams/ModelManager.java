@@ -72,8 +72,10 @@ public final class ModelManager implements AutoCloseable {
         this.loader = loader;
         this.checks = List.copyOf(checks);
         this.counters = counters;
+        // ONNX Runtime's environment/session creation needs more native stack than the JVM's 1 MiB
+        // default thread stack (it segfaults there on this platform): load on a 16 MiB-stack thread.
         this.loaderThread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "model-loader-" + modelName);
+            Thread t = new Thread(null, r, "model-loader-" + modelName, 16L << 20);
             t.setDaemon(true);
             return t;
         });
@@ -173,6 +175,7 @@ public final class ModelManager implements AutoCloseable {
             for (ModelCheck c : checks) {
                 c.check(record, onnx);
             }
+            log.info("model {} v{}: verifying and loading {} bytes", modelName, v, onnx.length);
             try {
                 enc = loader.load(record, onnx);
             } catch (ModelRejectedException e) {

@@ -34,6 +34,8 @@ public final class StreamsAppConfig extends AbstractConfig {
     public static final String BACKFILL_ENABLED = "backfill.enabled";
     public static final String BACKFILL_RATE = "backfill.rate.per.sec";
     public static final String PROGRESS_INTERVAL_MS = "progress.interval.ms";
+    public static final String ENCODER_DEVICE = "encoder.device";
+    public static final String ENCODER_THREADS = "encoder.threads";
     public static final String TOPICS_CREATE = "topics.create";
     public static final String TOPICS_PARTITIONS = "topics.partitions";
     public static final String TOPICS_REPLICATION = "topics.replication.factor";
@@ -65,6 +67,10 @@ public final class StreamsAppConfig extends AbstractConfig {
                         "Most corpus records re-embedded per second by the backfill (per instance).")
                 .define(PROGRESS_INTERVAL_MS, Type.LONG, 5000L, Range.atLeast(100), Importance.LOW,
                         "How often backfill progress is logged.")
+                .define(ENCODER_DEVICE, Type.STRING, "auto", Importance.MEDIUM,
+                        "ONNX Runtime device: auto (CUDA when present, else CPU), cpu, or cuda:N.")
+                .define(ENCODER_THREADS, Type.INT, 0, Range.atLeast(0), Importance.LOW,
+                        "ONNX Runtime intra-op threads (0 = runtime default).")
                 .define(TOPICS_CREATE, Type.BOOLEAN, true, Importance.LOW,
                         "Create missing dimstream topics at start (needs CreateTopics permission).")
                 .define(TOPICS_PARTITIONS, Type.INT, 3, Range.atLeast(1), Importance.LOW,
