@@ -38,6 +38,8 @@ public final class CifParser {
     public static final int MAX_TOTAL_SITES = 20_000;
     /** Most symmetry operations in one block. */
     public static final int MAX_SYMOPS = 1_536;
+    /** Most pairwise site comparisons while expanding one text (bounds time on hostile input). */
+    public static final long MAX_COMPARISONS = 200_000_000L;
 
     public static final double DEFAULT_MERGE_TOLERANCE = 0.01;
     public static final double DEFAULT_OCCUPANCY_TOLERANCE = 0.05;
@@ -505,6 +507,7 @@ public final class CifParser {
                     double bb = wrap(img[1]);
                     double c = wrap(img[2]);
                     boolean dup = false;
+                    sites.charge(own.size(), this, fx.line(r));
                     for (double[] p : own) {
                         if (sites.close(p[0], p[1], p[2], a, bb, c)) {
                             dup = true;
@@ -515,6 +518,7 @@ public final class CifParser {
                         continue;
                     }
                     own.add(new double[] {a, bb, c});
+                    sites.charge(sites.size(), this, fx.line(r));
                     sites.add(a, bb, c, sp, o, lab);
                     if (sites.size() > MAX_SITES) {
                         throw error(CifException.TOO_LARGE, fx.line(r),
@@ -537,7 +541,7 @@ public final class CifParser {
                         + (s == null ? "no" : "a non-numeric") + " _atom_site_fract_" + axis
                         + (s == null ? "" : " '" + s + "'"));
             }
-            return snap(v);
+            return snap(v, decimals(s));
         }
 
         private Species species(Column type, Column label, int r, String who, Map<String, Double> oxByType) {
@@ -683,17 +687,45 @@ public final class CifParser {
         return w;
     }
 
-    /** Snaps 0.3333 → 1/3, 0.6667 → 2/3, 0.0833 → 1/12 etc. (values close to k/6 or k/12). */
-    static double snap(double v) {
+    private static final double[] ROUNDING = {0.5, 0.05, 0.005, 5e-4, 5e-5, 5e-6, 5e-7, 5e-8, 5e-9, 5e-10, 5e-11};
+
+    /**
+     * Snaps values written with few decimals to the fraction they stand for: 0.3333 → 1/3,
+     * 0.667 → 2/3, 0.0833 → 1/12. A value snaps to k/6 when within 6e-4 and to k/12 when within
+     * 2e-4, but never by more than 3x the rounding of the written decimals (so 0.33340000 written
+     * with 8 decimals stays as it is).
+     */
+    static double snap(double v, int decimals) {
+        if (decimals < 3) {
+            return v;
+        }
+        double rounding = decimals < ROUNDING.length ? 3 * ROUNDING[decimals] : 0;
         double k6 = Math.rint(v * 6);
-        if (Math.abs(v - k6 / 6) < 6e-4) {
+        if (Math.abs(v - k6 / 6) < Math.min(6e-4, rounding)) {
             return k6 / 6;
         }
         double k12 = Math.rint(v * 12);
-        if (Math.abs(v - k12 / 12) < 2e-4) {
+        if (Math.abs(v - k12 / 12) < Math.min(2e-4, rounding)) {
             return k12 / 12;
         }
         return v;
+    }
+
+    /** Digits after the decimal point of a CIF number (before any s.u. or exponent). */
+    static int decimals(String s) {
+        int dot = s.indexOf('.');
+        if (dot < 0) {
+            return 0;
+        }
+        int d = 0;
+        for (int i = dot + 1; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                break;
+            }
+            d++;
+        }
+        return d;
     }
 
     /** The full-cell sites, merged under periodic boundaries. */
@@ -717,8 +749,18 @@ public final class CifParser {
             }
         }
 
+        private long comparisons;
+
         int size() {
             return pos.size();
+        }
+
+        void charge(int n, Builder owner, int line) {
+            comparisons += n;
+            if (comparisons > MAX_COMPARISONS) {
+                throw owner.error(CifException.TOO_LARGE, line,
+                        "expanding the atom sites needs more than " + MAX_COMPARISONS + " site comparisons");
+            }
         }
 
         /**
