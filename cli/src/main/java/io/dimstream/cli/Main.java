@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         description = "Self-supervised (Deep InfoMax) crystal embeddings over Kafka.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            FeaturizeCommand.class,
         })
 public final class Main implements Runnable {
 
