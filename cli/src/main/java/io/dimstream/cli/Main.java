@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             CommandLine.HelpCommand.class,
             ParseCommand.class,
+            FeaturizeCommand.class,
             io.dimstream.cli.bench.BenchCommand.class,
             IngestCommand.class,
             PredictCommand.class,

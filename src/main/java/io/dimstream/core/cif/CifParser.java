@@ -38,6 +38,8 @@ public final class CifParser {
     public static final int MAX_TOTAL_SITES = 20_000;
     /** Most symmetry operations in one block. */
     public static final int MAX_SYMOPS = 1_536;
+    /** Most pairwise site comparisons while expanding one text (bounds time on hostile input). */
+    public static final long MAX_COMPARISONS = 200_000_000L;
 
     public static final double DEFAULT_MERGE_TOLERANCE = 0.01;
     public static final double DEFAULT_OCCUPANCY_TOLERANCE = 0.05;
@@ -505,6 +507,7 @@ public final class CifParser {
                     double bb = wrap(img[1]);
                     double c = wrap(img[2]);
                     boolean dup = false;
+                    sites.charge(own.size(), this, fx.line(r));
                     for (double[] p : own) {
                         if (sites.close(p[0], p[1], p[2], a, bb, c)) {
                             dup = true;
@@ -515,6 +518,7 @@ public final class CifParser {
                         continue;
                     }
                     own.add(new double[] {a, bb, c});
+                    sites.charge(sites.size(), this, fx.line(r));
                     sites.add(a, bb, c, sp, o, lab);
                     if (sites.size() > MAX_SITES) {
                         throw error(CifException.TOO_LARGE, fx.line(r),
@@ -745,8 +749,18 @@ public final class CifParser {
             }
         }
 
+        private long comparisons;
+
         int size() {
             return pos.size();
+        }
+
+        void charge(int n, Builder owner, int line) {
+            comparisons += n;
+            if (comparisons > MAX_COMPARISONS) {
+                throw owner.error(CifException.TOO_LARGE, line,
+                        "expanding the atom sites needs more than " + MAX_COMPARISONS + " site comparisons");
+            }
         }
 
         /**

@@ -105,6 +105,15 @@ class PrimitiveCellTest {
     }
 
     @Test
+    void largeSupercellReducesQuickly() {
+        Structure big = supercell(rockSalt(), 8, 8, 8); // 4096 sites, 2047 candidate translations
+        assertEquals(4096, big.size());
+        Structure p = PrimitiveCell.find(big, 0.5);
+        assertEquals(2, p.size());
+        assertEquals(5.64 * 5.64 * 5.64 / 4, p.lattice().volume(), 1e-6);
+    }
+
+    @Test
     void speciesMustMatchAndDisorderIsRespected() {
         // bcc positions but two different species: CsCl stays at 2 sites
         List<Site> cscl = List.of(Site.of(Element.Cs, 0, 0, 0), Site.of(Element.Cl, 0.5, 0.5, 0.5));
