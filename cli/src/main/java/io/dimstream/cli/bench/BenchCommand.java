@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             ParseBench.class,
             FeaturizeBench.class,
+            IngestBench.class,
         })
 public final class BenchCommand implements Runnable {
 
