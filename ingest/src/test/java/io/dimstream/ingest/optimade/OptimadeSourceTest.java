@@ -129,6 +129,38 @@ class OptimadeSourceTest {
     }
 
     @Test
+    void followModePicksUpNewEntriesUntilStopped() throws Exception {
+        CollectingSink sink = new CollectingSink();
+        Ingestor ing = new Ingestor(source(4), sink, new InMemoryIngestState(), null);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread t = new Thread(() -> ing.follow(Duration.ofMillis(100), stop::get));
+        t.start();
+        try {
+            waitFor(() -> sink.submissions().size() == 9);
+            ObjectNode late = OptimadeTestServer.fixture().get(3).deepCopy();
+            late.put("id", "mp-late");
+            ((ObjectNode) late.get("attributes")).put("last_modified", "2021-06-01T12:00:00Z");
+            server.put(late);
+            waitFor(() -> sink.submissions().size() == 10);
+            assertEquals("mp-late", sink.submissions().get(9).getId());
+        } finally {
+            stop.set(true);
+            t.join(5000);
+        }
+        assertFalse(t.isAlive());
+        assertTrue(ing.stats().passes() >= 2);
+        assertEquals(10, ing.stats().produced());
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier cond) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (!cond.getAsBoolean() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(cond.getAsBoolean(), "condition not met in 10 s");
+    }
+
+    @Test
     void retriesOn429HonouringRetryAfterAnd5xxWithBackoff() throws Exception {
         server.fault(429, "2", null);
         server.fault(503, null, "{\"errors\":[]}");
