@@ -17,6 +17,7 @@ import io.dimstream.ingest.jdbc.JdbcSourceConfig;
 import io.dimstream.ingest.kafka.IngestKafka;
 import io.dimstream.ingest.kafka.KafkaIngestState;
 import io.dimstream.ingest.kafka.KafkaSubmissionSink;
+import io.dimstream.ingest.kafka.TransactionalKafkaIngest;
 import io.dimstream.ingest.labels.LabelLoader;
 import io.dimstream.ingest.optimade.OptimadeClient;
 import io.dimstream.ingest.optimade.OptimadeSource;
@@ -82,6 +83,9 @@ public final class IngestCommand implements Callable<Integer> {
     @Option(names = "--batch-size", defaultValue = "500", description = "Records per batch (default ${DEFAULT-VALUE}).")
     int batchSize;
 
+    @Option(names = "--no-transactions", description = "Produce with a plain idempotent producer instead of one Kafka transaction per batch (records + hashes + watermark).")
+    boolean noTransactions;
+
     @Option(names = "--dry-run", description = "Read and check the source without Kafka: print what would be produced.")
     boolean dryRun;
 
@@ -145,8 +149,14 @@ public final class IngestCommand implements Callable<Integer> {
                 state = new InMemoryIngestState();
             } else {
                 IngestKafka.ensureTopics(kafka, topics(), partitions);
-                state = new KafkaIngestState(kafka);
-                sink = new KafkaSubmissionSink(kafka, rawTopic, labelsTopic);
+                if (noTransactions) {
+                    state = new KafkaIngestState(kafka);
+                    sink = new KafkaSubmissionSink(kafka, rawTopic, labelsTopic);
+                } else {
+                    TransactionalKafkaIngest tx = new TransactionalKafkaIngest(kafka, rawTopic, labelsTopic, source.key());
+                    state = tx;
+                    sink = tx;
+                }
             }
             try (IngestProgress progress = noProgress ? IngestProgress.NONE : new ProgressBarProgress("ingest")) {
                 Ingestor ing = new Ingestor(source, sink, state, progress);
@@ -205,8 +215,15 @@ public final class IngestCommand implements Callable<Integer> {
                 state = new InMemoryIngestState();
             } else {
                 IngestKafka.ensureTopics(kafka, topics(), partitions);
-                state = new KafkaIngestState(kafka);
-                sink = new KafkaSubmissionSink(kafka, rawTopic, labelsTopic);
+                if (noTransactions) {
+                    state = new KafkaIngestState(kafka);
+                    sink = new KafkaSubmissionSink(kafka, rawTopic, labelsTopic);
+                } else {
+                    TransactionalKafkaIngest tx = new TransactionalKafkaIngest(kafka, rawTopic, labelsTopic,
+                            "labels:" + Path.of(sources.get(0)).toAbsolutePath().normalize());
+                    state = tx;
+                    sink = tx;
+                }
             }
             long t0 = System.nanoTime();
             LabelLoader.Result r = loader.load(Path.of(sources.get(0)), sink, state);

@@ -42,11 +42,25 @@ class KafkaIngestTest {
     @TempDir
     Path tmp;
 
+    static EmbeddedKafkaBroker broker;
+    static EmbeddedPostgres pg;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void start() throws Exception {
+        broker = EmbeddedKafkaBroker.builder().tempDir().build().start();
+        pg = EmbeddedPostgres.builder().start();
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void stop() throws Exception {
+        pg.close();
+        broker.close();
+    }
+
     @Test
     void jdbcToKafkaResumesAfterRestartWithoutDuplicatesAndLoadsLabels() throws Exception {
         List<TestData.Row> rows = TestData.mpSample();
-        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().tempDir().build().start();
-             EmbeddedPostgres pg = EmbeddedPostgres.builder().start()) {
+        {
             try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
                 st.execute("CREATE TABLE structures (mp_id text PRIMARY KEY, cif text, updated_at timestamptz NOT NULL)");
             }
@@ -121,10 +135,71 @@ class KafkaIngestTest {
         }
     }
 
+    @Test
+    void transactionalIngestExposesNothingOfACrashedBatchAndProducesEachStructureOnce() throws Exception {
+        List<TestData.Row> rows = TestData.mpSample();
+        {
+            try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE structures_tx (mp_id text PRIMARY KEY, cif text, updated_at timestamptz NOT NULL)");
+            }
+            for (int i = 0; i < 12; i++) {
+                insertInto("structures_tx", rows.get(i).id(), rows.get(i).cif(), LocalDateTime.of(2024, 1, 1, 0, i));
+            }
+            Map<String, Object> kafka = Map.of("bootstrap.servers", broker.bootstrapServers());
+            Map<String, Object> tt = new HashMap<>();
+            tt.put(Topics.RAW_CONFIG, "tx.raw");
+            tt.put(Topics.LABELS_CONFIG, "tx.labels");
+            IngestKafka.ensureTopics(kafka, Topics.from(tt), 3);
+            String url = pg.getJdbcUrl("postgres", "postgres");
+            String key = new JdbcSource(txCfg(url)).key();
+
+            // ingester 1 commits one batch of 4, then dies in the middle of the next (5 records sent, no commit)
+            io.dimstream.ingest.kafka.TransactionalKafkaIngest tx1 = new io.dimstream.ingest.kafka.TransactionalKafkaIngest(
+                    kafka, "tx.raw", "tx.labels", "tx.wm", "tx.hash", 3, key);
+            JdbcSource src1 = new JdbcSource(txCfg(url));
+            src1.start(Watermark.NONE);
+            SourceBatch b = src1.next();
+            for (SourceRecord r : b.records()) {
+                tx1.submit(CrystalSubmission.newBuilder().setId(r.id()).setSource(key).setPayload(r.payload())
+                        .setSubmittedAt(java.time.Instant.now()).build());
+                tx1.putContentHash(r.id(), ContentHash.of(r.format(), r.payload()));
+            }
+            tx1.commit(key, b.commit(), 4);
+            for (int i = 4; i < 9; i++) {
+                tx1.submit(CrystalSubmission.newBuilder().setId(rows.get(i).id()).setSource(key).setPayload("partial")
+                        .setSubmittedAt(java.time.Instant.now()).build());
+            }
+            tx1.flush(); // on the broker, but never committed; the process "dies" here (no close)
+
+            // ingester 2 fences ingester 1 (aborting its transaction) and resumes from the committed watermark
+            IngestStats s2;
+            try (io.dimstream.ingest.kafka.TransactionalKafkaIngest tx2 = new io.dimstream.ingest.kafka.TransactionalKafkaIngest(
+                    kafka, "tx.raw", "tx.labels", "tx.wm", "tx.hash", 3, key); JdbcSource src2 = new JdbcSource(txCfg(url))) {
+                s2 = new Ingestor(src2, tx2, tx2, null).runOnce();
+            }
+            assertEquals(8, s2.read(), "resumed after the committed batch");
+            assertEquals(8, s2.produced());
+            List<CrystalSubmission> committed = readAll(broker.bootstrapServers(), "tx.raw", AvroSerde.of(CrystalSubmission.class), "read_committed");
+            assertEquals(12, committed.size(), "each structure exactly once");
+            assertEquals(12, committed.stream().map(CrystalSubmission::getId).distinct().count());
+            assertTrue(committed.stream().noneMatch(x -> x.getPayload().equals("partial")));
+            List<CrystalSubmission> all = readAll(broker.bootstrapServers(), "tx.raw", AvroSerde.of(CrystalSubmission.class), "read_uncommitted");
+            assertEquals(17, all.size(), "the 5 aborted records are in the log, invisible to read_committed");
+            try (KafkaIngestState state = new KafkaIngestState(kafka, "tx.wm", "tx.hash", 3)) {
+                assertEquals(rows.get(11).id(), state.watermark(key).orElseThrow().get("id"));
+                assertEquals(12, state.recordsProduced(key));
+            }
+        }
+    }
+
     private static Properties props() {
         Properties p = new Properties();
         p.setProperty("user", "postgres");
         return p;
+    }
+
+    private static JdbcSourceConfig txCfg(String url) {
+        return new JdbcSourceConfig(url, props(), "structures_tx", null, "mp_id", "cif", "updated_at", 4, "");
     }
 
     private static JdbcSourceConfig cfg(String url) {
@@ -140,8 +215,12 @@ class KafkaIngestTest {
     }
 
     private static void insert(EmbeddedPostgres pg, String id, String cif, LocalDateTime t) throws Exception {
+        insertInto("structures", id, cif, t);
+    }
+
+    private static void insertInto(String table, String id, String cif, LocalDateTime t) throws Exception {
         try (Connection c = pg.getPostgresDatabase().getConnection();
-             PreparedStatement ps = c.prepareStatement("INSERT INTO structures VALUES (?, ?, ?)")) {
+             PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " VALUES (?, ?, ?)")) {
             ps.setString(1, id);
             ps.setString(2, cif);
             ps.setTimestamp(3, Timestamp.valueOf(t));
@@ -150,7 +229,12 @@ class KafkaIngestTest {
     }
 
     static <T extends org.apache.avro.specific.SpecificRecord> List<T> readAll(String bs, String topic, AvroSerde<T> serde) {
+        return readAll(bs, topic, serde, "read_uncommitted");
+    }
+
+    static <T extends org.apache.avro.specific.SpecificRecord> List<T> readAll(String bs, String topic, AvroSerde<T> serde, String isolation) {
         Map<String, Object> c = new HashMap<>();
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bs);
         List<T> out = new ArrayList<>();
         try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(c, new StringDeserializer(), serde)) {

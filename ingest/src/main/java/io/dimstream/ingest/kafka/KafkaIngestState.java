@@ -53,7 +53,22 @@ public final class KafkaIngestState implements IngestState {
     public KafkaIngestState(Map<String, Object> clientProps, String watermarkTopic, String hashTopic, int hashPartitions) {
         this.watermarkTopic = watermarkTopic;
         this.hashTopic = hashTopic;
-        ensureTopics(clientProps, hashPartitions);
+        ensureTopics(clientProps, watermarkTopic, hashTopic, hashPartitions);
+        AvroSerde<IngestWatermark> serde = AvroSerde.of(IngestWatermark.class);
+        loadState(clientProps, watermarkTopic, hashTopic, watermarks, hashes);
+        LOG.info("ingest state: {} watermarks, {} content hashes", watermarks.size(), hashes.size());
+        Map<String, Object> p = KafkaSubmissionSink.producerProps(clientProps);
+        this.hashProducer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
+        this.wmProducer = new KafkaProducer<>(p, new StringSerializer(), serde);
+    }
+
+    public KafkaIngestState(Map<String, Object> clientProps) {
+        this(clientProps, DEFAULT_WATERMARK_TOPIC, DEFAULT_HASH_TOPIC, 3);
+    }
+
+    /** Reads both compacted state topics to their end (read_committed) into the maps. */
+    static void loadState(Map<String, Object> clientProps, String watermarkTopic, String hashTopic,
+                          Map<String, IngestWatermark> watermarks, Map<String, String> hashes) {
         AvroSerde<IngestWatermark> serde = AvroSerde.of(IngestWatermark.class);
         load(clientProps, watermarkTopic, (k, v) -> {
             if (v == null) {
@@ -69,17 +84,9 @@ public final class KafkaIngestState implements IngestState {
                 hashes.put(k, new String(v, java.nio.charset.StandardCharsets.UTF_8));
             }
         });
-        LOG.info("ingest state: {} watermarks, {} content hashes", watermarks.size(), hashes.size());
-        Map<String, Object> p = KafkaSubmissionSink.producerProps(clientProps);
-        this.hashProducer = new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
-        this.wmProducer = new KafkaProducer<>(p, new StringSerializer(), serde);
     }
 
-    public KafkaIngestState(Map<String, Object> clientProps) {
-        this(clientProps, DEFAULT_WATERMARK_TOPIC, DEFAULT_HASH_TOPIC, 3);
-    }
-
-    private void ensureTopics(Map<String, Object> clientProps, int hashPartitions) {
+    static void ensureTopics(Map<String, Object> clientProps, String watermarkTopic, String hashTopic, int hashPartitions) {
         Map<String, Object> a = new HashMap<>(clientProps);
         a.keySet().removeIf(k -> !AdminClientConfig.configNames().contains(k));
         try (Admin admin = Admin.create(a)) {
