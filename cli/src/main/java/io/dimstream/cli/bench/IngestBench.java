@@ -6,8 +6,7 @@ import io.dimstream.ingest.IngestStats;
 import io.dimstream.ingest.Ingestor;
 import io.dimstream.ingest.file.FileSource;
 import io.dimstream.ingest.kafka.IngestKafka;
-import io.dimstream.ingest.kafka.KafkaIngestState;
-import io.dimstream.ingest.kafka.KafkaSubmissionSink;
+import io.dimstream.ingest.kafka.TransactionalKafkaIngest;
 import io.dimstream.predict.heads.FittedHead;
 import io.dimstream.predict.heads.RidgeCvTrainer;
 import java.nio.file.Path;
@@ -22,7 +21,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code dimstream bench ingest}: end-to-end ingestion throughput into an embedded broker on 127.0.0.1 —
- * read CSV.gz, parse-check every CIF, hash, produce (idempotent, acks=all) and commit hashes + watermark —
+ * read CSV.gz, parse-check every CIF, hash, produce and commit records + hashes + watermark in one transaction per 1000-record batch —
  * for a fresh import and for a full re-read where everything is unchanged. Then the ridge head: k-fold CV
  * fit time on synthetic embeddings of the given size.
  */
@@ -61,10 +60,10 @@ public final class IngestBench implements Callable<Integer> {
                 IngestKafka.ensureTopics(kafka, Topics.from(t), 3);
                 for (int pass = 0; pass < 2; pass++) {
                     // pass 1 starts without a watermark (own watermark topic) but with the hashes of pass 0
-                    try (KafkaIngestState state = new KafkaIngestState(kafka, "bench.wm." + r + "." + pass, "bench.hash." + r, 3);
-                         KafkaSubmissionSink sink = new KafkaSubmissionSink(kafka, "bench.raw." + r, "bench.labels." + r)) {
+                    try (TransactionalKafkaIngest tx = new TransactionalKafkaIngest(kafka, "bench.raw." + r, "bench.labels." + r,
+                            "bench.wm." + r + "." + pass, "bench.hash." + r, 3, "bench-" + r + "-" + pass)) {
                         long t0 = System.nanoTime();
-                        IngestStats s = new Ingestor(new FileSource(List.of(path), 1000, 0), sink, state, null).runOnce();
+                        IngestStats s = new Ingestor(new FileSource(List.of(path), 1000, 0), tx, tx, null).runOnce();
                         double rate = s.read() / ((System.nanoTime() - t0) / 1e9);
                         n = s.read();
                         System.out.printf(Locale.ROOT, "  run %d %s: %s -> %,.0f rec/s%n", r + 1,
