@@ -77,6 +77,9 @@ public final class IngestCommand implements Callable<Integer> {
     @Option(names = "--labels", split = ",", paramLabel = "PROPERTY", description = "Load these label columns from the CSV SOURCE into crystals.labels instead of structures.")
     List<String> labels;
 
+    @Option(names = "--holdout", defaultValue = "0", description = "With --labels: withhold the labels of this fraction of structures (stable id hash) for held-out evaluation (e.g. 0.1).")
+    double holdout;
+
     @Option(names = "--id-column", description = "Id column (CSV labels: default material_id; JDBC: required).")
     String idColumn;
 
@@ -206,7 +209,8 @@ public final class IngestCommand implements Callable<Integer> {
         if (sources.size() != 1) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--labels takes exactly one CSV file");
         }
-        LabelLoader loader = new LabelLoader(idColumn == null ? "material_id" : idColumn, labels, Path.of(sources.get(0)).getFileName().toString());
+        LabelLoader loader = new LabelLoader(idColumn == null ? "material_id" : idColumn, labels,
+                Path.of(sources.get(0)).getFileName().toString(), holdout);
         SubmissionSink sink = null;
         IngestState state = null;
         try {
@@ -227,8 +231,8 @@ public final class IngestCommand implements Callable<Integer> {
             }
             long t0 = System.nanoTime();
             LabelLoader.Result r = loader.load(Path.of(sources.get(0)), sink, state);
-            System.out.printf(java.util.Locale.ROOT, "labels %s: %d rows, produced %d, unchanged %d, empty %d, bad %d in %.1f s%n",
-                    labels, r.rows(), r.produced(), r.unchanged(), r.empty(), r.bad().size(), (System.nanoTime() - t0) / 1e9);
+            System.out.printf(java.util.Locale.ROOT, "labels %s: %d rows, produced %d, unchanged %d, empty %d, held out %d, bad %d in %.1f s%n",
+                    labels, r.rows(), r.produced(), r.unchanged(), r.empty(), r.heldOut(), r.bad().size(), (System.nanoTime() - t0) / 1e9);
             return 0;
         } catch (IngestException e) {
             System.err.println("ingest: " + e.errorType() + ": " + e.getMessage());

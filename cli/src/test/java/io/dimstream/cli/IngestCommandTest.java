@@ -35,6 +35,25 @@ class IngestCommandTest {
     }
 
     @Test
+    void holdoutSplitOfIngestMatchesTheEvaluationSplit() throws Exception {
+        StringBuilder csv = new StringBuilder("material_id,band_gap\n");
+        int test = 0;
+        for (int i = 0; i < 1000; i++) {
+            csv.append("mp-").append(i).append(',').append(i * 0.01).append('\n');
+            boolean a = io.dimstream.ingest.labels.LabelLoader.isHeldOut("mp-" + i, 0.1);
+            assertEquals(io.dimstream.predict.heads.HeldOutEvaluation.isTest("mp-" + i, 0.1), a);
+            test += a ? 1 : 0;
+        }
+        assertTrue(test > 70 && test < 130, "held out " + test);
+        io.dimstream.ingest.CollectingSink sink = new io.dimstream.ingest.CollectingSink();
+        var r = new io.dimstream.ingest.labels.LabelLoader("material_id", java.util.List.of("band_gap"), "t", 0.1)
+                .load(new java.io.StringReader(csv.toString()), "mem", sink, new io.dimstream.ingest.InMemoryIngestState());
+        assertEquals(test, r.heldOut());
+        assertEquals(1000 - test, r.produced());
+        assertTrue(sink.labels().stream().noneMatch(l -> io.dimstream.predict.heads.HeldOutEvaluation.isTest(l.getId(), 0.1)));
+    }
+
+    @Test
     void ingestsFilesOnceAndLabels() throws Exception {
         Path in = Files.createDirectories(dir.resolve("in"));
         Files.writeString(in.resolve("nacl.cif"), NACL);

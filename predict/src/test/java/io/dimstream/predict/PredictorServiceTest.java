@@ -134,6 +134,24 @@ class PredictorServiceTest {
             Map<String, Prediction> v2b = collect(pc, p -> p.getModelVersion() == 2 && p.getLabelsUsed() == LABELLED + 10, N);
             assertEquals(N, v2b.size());
             assertTrue(v2b.get(id(0)).getHeadVersion() > p2.getHeadVersion());
+
+            // held-out scoring of what was published: the newest version's predictions vs the truth
+            Map<String, Double> truthById = new HashMap<>();
+            int expectTest = 0;
+            for (int i = 0; i < N; i++) {
+                truthById.put(id(i), truth(i));
+                if (io.dimstream.predict.heads.HeldOutEvaluation.isTest(id(i), 0.3)) {
+                    expectTest++;
+                }
+            }
+            Map<String, PredictionEvaluator.PropertyScore> score = PredictionEvaluator.score(
+                    PredictionEvaluator.latestPredictions(Map.of("bootstrap.servers", bs), "crystals.predictions"),
+                    Map.of("band_gap", truthById), 0.3);
+            PredictionEvaluator.PropertyScore sc = score.get("band_gap");
+            assertEquals(expectTest, sc.n());
+            assertTrue(expectTest > 10 && sc.mae() < 0.05, sc.toString());
+            assertEquals(2, sc.modelVersion());
+            assertEquals(LABELLED + 10, sc.labelsUsed());
         } finally {
             svc.stop();
             t.join(10_000);

@@ -33,18 +33,41 @@ import org.slf4j.LoggerFactory;
 public final class LabelLoader {
     private static final Logger LOG = LoggerFactory.getLogger(LabelLoader.class);
 
-    /** What one load did. */
-    public record Result(long rows, long produced, long unchanged, long empty, List<BadRecord> bad) {
+    /** What one load did ({@code heldOut}: labels withheld for held-out evaluation). */
+    public record Result(long rows, long produced, long unchanged, long empty, long heldOut, List<BadRecord> bad) {
     }
 
     private final String idColumn;
     private final List<String> properties;
     private final String source;
+    private final double holdout;
 
     public LabelLoader(String idColumn, List<String> properties, String source) {
+        this(idColumn, properties, source, 0);
+    }
+
+    /**
+     * @param holdout fraction of structures whose labels are withheld (chosen by {@link #isHeldOut}), so that
+     *                their predictions are out-of-sample; 0 loads everything
+     */
+    public LabelLoader(String idColumn, List<String> properties, String source, double holdout) {
+        if (!(holdout >= 0 && holdout < 1)) {
+            throw new IllegalArgumentException("holdout must be in [0, 1)");
+        }
         this.idColumn = idColumn;
         this.properties = List.copyOf(properties);
         this.source = source == null ? "" : source;
+        this.holdout = holdout;
+    }
+
+    /**
+     * The held-out split: CRC32 of the UTF-8 id, mod 10000, below fraction·10000. The same rule as
+     * {@code io.dimstream.predict.heads.HeldOutEvaluation.isTest}, so ingest and evaluation agree.
+     */
+    public static boolean isHeldOut(String id, double fraction) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(id.getBytes(StandardCharsets.UTF_8));
+        return (crc.getValue() % 10_000) < Math.round(fraction * 10_000);
     }
 
     public Result load(Path csv, SubmissionSink sink, IngestState state) throws IngestException {
@@ -62,6 +85,7 @@ public final class LabelLoader {
         long produced = 0;
         long unchanged = 0;
         long empty = 0;
+        long heldOut = 0;
         List<BadRecord> bad = new ArrayList<>();
         try (CSVParser p = CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).build().parse(reader)) {
             List<String> header = p.getHeaderNames();
@@ -79,6 +103,10 @@ public final class LabelLoader {
                 String where = origin + ":row " + rec.getRecordNumber();
                 if (id.isEmpty()) {
                     bad.add(new BadRecord(where, "labels.missing_id", "empty " + idColumn));
+                    continue;
+                }
+                if (holdout > 0 && isHeldOut(id, holdout)) {
+                    heldOut++;
                     continue;
                 }
                 for (String prop : properties) {
@@ -117,6 +145,6 @@ public final class LabelLoader {
         for (BadRecord b : bad.subList(0, Math.min(bad.size(), 50))) {
             LOG.warn("bad label skipped: {}", b);
         }
-        return new Result(rows, produced, unchanged, empty, bad);
+        return new Result(rows, produced, unchanged, empty, heldOut, bad);
     }
 }
