@@ -59,8 +59,8 @@ public final class PredictorService implements Runnable, AutoCloseable {
 
     /** property → id → value */
     private final Map<String, Map<String, Double>> labels = new HashMap<>();
-    /** id → newest embedding */
-    private final Map<String, CrystalEmbedding> embeddings = new HashMap<>();
+    /** id → newest embedding (unboxed) */
+    private final Map<String, Emb> embeddings = new HashMap<>();
     private int currentVersion = -1;
     private String currentModel = "";
     /** property → model version → head (the current and the previous version only) */
@@ -72,6 +72,13 @@ public final class PredictorService implements Runnable, AutoCloseable {
     private volatile String lastFitSummary = "";
 
     record HeadState(int modelVersion, int headVersion, FittedHead fit) {
+    }
+
+    /** An embedding as kept in memory: a primitive array instead of a boxed list. */
+    record Emb(String id, String modelName, int modelVersion, double[] vector) {
+        static Emb of(CrystalEmbedding e) {
+            return new Emb(e.getId(), e.getModelName(), e.getModelVersion(), toDoubles(e.getEmbedding()));
+        }
     }
 
     private static final class Dirty {
@@ -184,35 +191,36 @@ public final class PredictorService implements Runnable, AutoCloseable {
             return;
         }
         Double prev = labels.computeIfAbsent(l.getProperty(), k -> new HashMap<>()).put(l.getId(), l.getValue());
-        CrystalEmbedding e = embeddings.get(l.getId());
-        if ((prev == null || prev != l.getValue()) && e != null && e.getModelVersion() == currentVersion) {
+        Emb e = embeddings.get(l.getId());
+        if ((prev == null || prev != l.getValue()) && e != null && e.modelVersion() == currentVersion) {
             markDirty(l.getProperty());
         }
     }
 
-    void onEmbedding(CrystalEmbedding e, List<ProducerRecord<String, Prediction>> out) {
-        CrystalEmbedding prev = embeddings.get(e.getId());
-        if (prev != null && prev.getModelVersion() > e.getModelVersion()) {
+    void onEmbedding(CrystalEmbedding rec, List<ProducerRecord<String, Prediction>> out) {
+        Emb prev = embeddings.get(rec.getId());
+        if (prev != null && prev.modelVersion() > rec.getModelVersion()) {
             return; // a late record of an older version
         }
-        embeddings.put(e.getId(), e);
-        if (e.getModelVersion() > currentVersion) {
-            LOG.info("predictor: model version {} -> {} ({})", currentVersion, e.getModelVersion(), e.getModelName());
-            currentVersion = e.getModelVersion();
-            currentModel = e.getModelName();
+        Emb e = Emb.of(rec);
+        embeddings.put(e.id(), e);
+        if (e.modelVersion() > currentVersion) {
+            LOG.info("predictor: model version {} -> {} ({})", currentVersion, e.modelVersion(), e.modelName());
+            currentVersion = e.modelVersion();
+            currentModel = e.modelName();
             for (String prop : labels.keySet()) {
                 markDirty(prop);
             }
         }
         for (Map.Entry<String, TreeMap<Integer, HeadState>> h : heads.entrySet()) {
-            HeadState hs = h.getValue().get(e.getModelVersion());
+            HeadState hs = h.getValue().get(e.modelVersion());
             if (hs != null) {
                 out.add(prediction(e, h.getKey(), hs));
             }
         }
-        if (e.getModelVersion() == currentVersion) {
+        if (e.modelVersion() == currentVersion) {
             for (Map.Entry<String, Map<String, Double>> l : labels.entrySet()) {
-                if (l.getValue().containsKey(e.getId())) {
+                if (l.getValue().containsKey(e.id())) {
                     markDirty(l.getKey());
                 }
             }
@@ -240,9 +248,9 @@ public final class PredictorService implements Runnable, AutoCloseable {
         List<String> sortedIds = new ArrayList<>(lab.keySet());
         java.util.Collections.sort(sortedIds); // deterministic row order → deterministic folds
         for (String id : sortedIds) {
-            CrystalEmbedding e = embeddings.get(id);
-            if (e != null && e.getModelVersion() == currentVersion) {
-                xs.add(toDoubles(e.getEmbedding()));
+            Emb e = embeddings.get(id);
+            if (e != null && e.modelVersion() == currentVersion) {
+                xs.add(e.vector());
                 ys.add(lab.get(id));
             }
         }
@@ -266,19 +274,19 @@ public final class PredictorService implements Runnable, AutoCloseable {
         lastFitSummary = String.format(java.util.Locale.ROOT, "%s: head v%d on model v%d, %s, %d labels, cv MAE %.4f (%.0f ms)",
                 prop, hv, currentVersion, fit.head().describe(), fit.n(), fit.cvMae(), (System.nanoTime() - t0) / 1e6);
         LOG.info("predictor: {}", lastFitSummary);
-        for (CrystalEmbedding e : embeddings.values()) {
-            if (e.getModelVersion() == currentVersion) {
+        for (Emb e : embeddings.values()) {
+            if (e.modelVersion() == currentVersion) {
                 out.add(prediction(e, prop, hs));
             }
         }
     }
 
-    private ProducerRecord<String, Prediction> prediction(CrystalEmbedding e, String prop, HeadState hs) {
-        double v = hs.fit().head().predict(toDoubles(e.getEmbedding()));
-        Prediction p = Prediction.newBuilder().setId(e.getId()).setProperty(prop).setValue(v)
-                .setModelName(e.getModelName()).setModelVersion(e.getModelVersion()).setHeadVersion(hs.headVersion())
+    private ProducerRecord<String, Prediction> prediction(Emb e, String prop, HeadState hs) {
+        double v = hs.fit().head().predict(e.vector());
+        Prediction p = Prediction.newBuilder().setId(e.id()).setProperty(prop).setValue(v)
+                .setModelName(e.modelName()).setModelVersion(e.modelVersion()).setHeadVersion(hs.headVersion())
                 .setLabelsUsed(hs.fit().n()).setCvMae(hs.fit().cvMae()).setPredictedAt(Instant.now()).build();
-        return new ProducerRecord<>(topics.predictions(), e.getId() + "/" + prop, p);
+        return new ProducerRecord<>(topics.predictions(), e.id() + "/" + prop, p);
     }
 
     static double[] toDoubles(List<Float> v) {
