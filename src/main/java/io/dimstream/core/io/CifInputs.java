@@ -188,6 +188,41 @@ public final class CifInputs {
         return parse(raw, DEFAULT_PARSER);
     }
 
+    /**
+     * One parsed structure or the error of one block, with its final id ({@code id} or
+     * {@code id#block}).
+     */
+    public record Parsed(String id, Structure structure, CifException error) {
+        public boolean ok() {
+            return structure != null;
+        }
+    }
+
+    /**
+     * Parses a record block by block, so a bad block does not hide good ones: one entry per data
+     * block with atoms, or a single error entry (id = record id) when the whole text is unusable.
+     * Never throws for bad CIF text.
+     */
+    public static List<Parsed> parseEach(RawCif raw, CifParser parser) {
+        List<CifParser.BlockResult> results;
+        try {
+            results = parser.parseEach(raw.text(), raw.id());
+        } catch (CifException e) {
+            return List.of(new Parsed(raw.id(), null, e));
+        }
+        List<Parsed> out = new ArrayList<>(results.size());
+        boolean single = results.size() == 1;
+        for (CifParser.BlockResult r : results) {
+            String id = single ? raw.id() : raw.id() + "#" + r.block();
+            out.add(r.ok() ? new Parsed(id, r.structure().withId(id), null) : new Parsed(id, null, r.error()));
+        }
+        return out;
+    }
+
+    public static List<Parsed> parseEach(RawCif raw) {
+        return parseEach(raw, DEFAULT_PARSER);
+    }
+
     public static List<Structure> parse(RawCif raw, CifParser parser) throws CifException {
         List<Structure> list;
         try {
