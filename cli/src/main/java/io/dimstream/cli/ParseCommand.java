@@ -72,7 +72,8 @@ public final class ParseCommand implements Callable<Integer> {
                 }
             } catch (IOException | UncheckedIOException e) {
                 g.flush();
-                err.println(input + ": " + oneLine(e.getMessage()));
+                String msg = oneLine(e.getMessage());
+                err.println(msg.startsWith(input.toString()) ? msg : input + ": " + msg);
                 failures++;
             }
         }

@@ -121,6 +121,12 @@ public final class CifParser {
             throw new CifException(CifException.TOO_LARGE, origin, "", 0,
                     "text has " + text.length() + " chars, more than the limit of " + MAX_TEXT_CHARS);
         }
+        if (!text.isEmpty() && text.charAt(0) == '\uFEFF') {
+            text = text.substring(1); // byte-order mark
+        }
+        if (text.indexOf('\n') < 0 && text.indexOf('\r') >= 0) {
+            text = text.replace('\r', '\n'); // classic Mac line ends
+        }
         List<Block> blocks = new Reader(text, origin).readBlocks();
         if (blocks.isEmpty()) {
             throw new CifException(CifException.NO_DATA_BLOCK, origin, "", 0, "no data_ block found");
@@ -489,6 +495,11 @@ public final class CifParser {
             Column fy = col("_atom_site_fract_y");
             Column fz = col("_atom_site_fract_z");
             if (fx == null && fy == null && fz == null) {
+                Column cart = b.columns.get("_atom_site_cartn_x");
+                if (cart != null) {
+                    throw error(CifException.NO_ATOMS, cart.line(0),
+                            "only Cartesian atom coordinates (_atom_site_Cartn_x/y/z) given; _atom_site_fract_x/y/z are required");
+                }
                 return null;
             }
             if (fx == null || fy == null || fz == null) {

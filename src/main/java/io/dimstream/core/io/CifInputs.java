@@ -100,6 +100,16 @@ public final class CifInputs {
         }
     }
 
+    private static UncheckedIOException readError(UncheckedIOException e, String origin) {
+        IOException cause = e.getCause();
+        String msg = cause instanceof InputException ? cause.getMessage() : origin + ": " + oneLine(cause.getMessage());
+        return new UncheckedIOException(msg, cause);
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "" : s.replace('\n', ' ').replace('\r', ' ');
+    }
+
     private static String lower(Path p) {
         return p.getFileName() == null ? "" : p.getFileName().toString().toLowerCase(Locale.ROOT);
     }
@@ -119,14 +129,62 @@ public final class CifInputs {
         }
     }
 
+    /** Largest CSV record, in chars: a CIF at the parser's cap plus room for the other columns. */
+    public static final long MAX_RECORD_CHARS = CifParser.MAX_TEXT_CHARS + (1 << 20);
+
+    /**
+     * Counts the chars handed to the CSV parser since the last record boundary and fails once a
+     * single record exceeds {@link #MAX_RECORD_CHARS}, so a hostile CSV cannot make the parser
+     * buffer an unbounded field.
+     */
+    static final class BoundedReader extends java.io.FilterReader {
+        private final String origin;
+        private long sinceRecord;
+
+        BoundedReader(Reader in, String origin) {
+            super(in);
+            this.origin = origin;
+        }
+
+        void recordDone() {
+            sinceRecord = 0;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int c = super.read();
+            if (c >= 0) {
+                count(1);
+            }
+            return c;
+        }
+
+        @Override
+        public int read(char[] buf, int off, int len) throws IOException {
+            int n = super.read(buf, off, len);
+            if (n > 0) {
+                count(n);
+            }
+            return n;
+        }
+
+        private void count(int n) throws IOException {
+            sinceRecord += n;
+            if (sinceRecord > MAX_RECORD_CHARS) {
+                throw new InputException(origin + ": a CSV record is longer than " + MAX_RECORD_CHARS + " chars");
+            }
+        }
+    }
+
     /** Lazily streams CSV rows from a reader (closed with the stream). */
-    public static Stream<RawCif> csv(Reader reader, String origin) throws IOException {
+    public static Stream<RawCif> csv(Reader rawReader, String origin) throws IOException {
+        BoundedReader reader = new BoundedReader(rawReader, origin);
         CSVParser parser;
         try {
             parser = CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).build().parse(reader);
         } catch (IOException | RuntimeException e) {
             reader.close();
-            throw new InputException(origin + ": cannot read CSV header: " + e.getMessage());
+            throw new InputException(origin + ": cannot read CSV header: " + oneLine(e.getMessage()));
         }
         List<String> header = parser.getHeaderNames();
         int cifCol = header.indexOf("cif");
@@ -146,7 +204,7 @@ public final class CifInputs {
                 try {
                     return records.hasNext();
                 } catch (UncheckedIOException e) {
-                    throw new UncheckedIOException(origin + ": " + e.getMessage(), e.getCause());
+                    throw readError(e, origin);
                 }
             }
 
@@ -155,7 +213,13 @@ public final class CifInputs {
                 if (!hasNext()) {
                     throw new NoSuchElementException();
                 }
-                CSVRecord rec = records.next();
+                CSVRecord rec;
+                try {
+                    rec = records.next();
+                } catch (UncheckedIOException e) {
+                    throw readError(e, origin);
+                }
+                reader.recordDone();
                 long row = rec.getRecordNumber();
                 String text = cifCol < rec.size() ? rec.get(cifCol) : "";
                 String id = idc < rec.size() && !rec.get(idc).isEmpty() ? rec.get(idc) : "row" + row;
