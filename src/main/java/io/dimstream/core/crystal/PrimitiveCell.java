@@ -377,10 +377,14 @@ public final class PrimitiveCell {
     static Structure niggli(Structure s) {
         double[][] m = s.lattice().matrix();
         double[][] r = Niggli.reduceBasis(m, Niggli.DEFAULT_EPS);
-        double[][] t = Mat3.multiply(m, Mat3.inverse(r)); // f' = f · M · R^-1
+        // f' = f · M · R^-1; the matrix is an integer (unimodular) one up to rounding: make it exact
+        double[][] t = Mat3.multiply(m, Mat3.inverse(r));
         for (int i = 0; i < 3; i++) {
             for (int k = 0; k < 3; k++) {
-                t[i][k] = Math.rint(t[i][k] * 1e9) / 1e9 == Math.rint(t[i][k]) ? Math.rint(t[i][k]) : t[i][k];
+                double ri = Math.rint(t[i][k]);
+                if (Math.abs(t[i][k] - ri) < 1e-9) {
+                    t[i][k] = ri;
+                }
             }
         }
         boolean identity = true;
