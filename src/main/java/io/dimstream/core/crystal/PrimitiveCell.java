@@ -29,6 +29,11 @@ public final class PrimitiveCell {
     /** Above this many sites, site lookups use a bin grid instead of scanning the class. */
     private static final int GRID_MIN_SITES = 256;
 
+    /** Primitive, Niggli-reduced cell of s with the default 0.5 Å site tolerance. */
+    public static Structure find(Structure s) {
+        return find(s, DEFAULT_SITE_TOLERANCE);
+    }
+
     /** Primitive, Niggli-reduced cell of s (same id). */
     public static Structure find(Structure s, double siteTolerance) {
         int n = s.size();

@@ -29,8 +29,8 @@ import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 
 /**
- * Reads CIF inputs lazily: a {@code .cif} file, a directory (recursively, {@code *.cif} in sorted
- * path order), or a {@code .csv}/{@code .csv.gz} file with a {@code cif} column (id = the
+ * Reads CIF inputs lazily: a {@code .cif} (or {@code .cif.gz}) file, a directory (recursively,
+ * {@code *.cif} and {@code *.cif.gz} in sorted path order), or a {@code .csv}/{@code .csv.gz} file with a {@code cif} column (id = the
  * {@code material_id} column, else the first column). Close the returned streams.
  */
 public final class CifInputs {
@@ -66,7 +66,8 @@ public final class CifInputs {
         if (Files.isDirectory(input)) {
             List<Path> files;
             try (Stream<Path> walk = Files.walk(input)) {
-                files = walk.filter(p -> Files.isRegularFile(p) && lower(p).endsWith(".cif")).sorted().toList();
+                files = walk.filter(p -> Files.isRegularFile(p) && (lower(p).endsWith(".cif") || lower(p).endsWith(".cif.gz")))
+                        .sorted().toList();
             }
             return files.stream().map(CifInputs::readFileUnchecked);
         }
@@ -86,9 +87,23 @@ public final class CifInputs {
         if (size > MAX_FILE_BYTES) {
             throw new InputException(file + ": file has " + size + " bytes, more than the limit of " + MAX_FILE_BYTES);
         }
-        String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
         String fn = file.getFileName().toString();
-        String id = fn.toLowerCase(Locale.ROOT).endsWith(".cif") ? fn.substring(0, fn.length() - 4) : fn;
+        String lower = fn.toLowerCase(Locale.ROOT);
+        String text;
+        if (lower.endsWith(".gz")) {
+            try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
+                byte[] bytes = in.readNBytes((int) MAX_FILE_BYTES + 1);
+                if (bytes.length > MAX_FILE_BYTES) {
+                    throw new InputException(file + ": uncompressed file is larger than the limit of " + MAX_FILE_BYTES + " bytes");
+                }
+                text = new String(bytes, StandardCharsets.UTF_8);
+            }
+            fn = fn.substring(0, fn.length() - 3);
+            lower = lower.substring(0, lower.length() - 3);
+        } else {
+            text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+        }
+        String id = lower.endsWith(".cif") ? fn.substring(0, fn.length() - 4) : fn;
         return new RawCif(id, file.toString(), text, Map.of());
     }
 

@@ -80,6 +80,13 @@ class CifInputsTest {
         try (Stream<RawCif> s = CifInputs.read(dir.resolve("b/z.cif"))) {
             assertEquals("z", s.findFirst().orElseThrow().id());
         }
+        Path gz = dir.resolve("fe.cif.gz");
+        try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(gz))) {
+            o.write(FE.getBytes(StandardCharsets.UTF_8));
+        }
+        RawCif g = CifInputs.readFile(gz);
+        assertEquals("fe", g.id());
+        assertEquals(2, CifInputs.parse(g).get(0).size());
     }
 
     @Test
