@@ -15,6 +15,10 @@ import picocli.CommandLine.Command;
         subcommands = {
             CommandLine.HelpCommand.class,
             FeaturizeCommand.class,
+            ParseCommand.class,
+            PretrainCommand.class,
+            EmbedCommand.class,
+            io.dimstream.cli.bench.BenchCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -14,11 +14,11 @@ final class BenchData {
 
     static Path defaultData() {
         String shared = System.getProperty("dimstream.shared.dir");
-        if (shared != null) {
+        if (shared != null && Files.exists(Path.of(shared, "train.csv.gz"))) {
             return Path.of(shared, "train.csv.gz");
         }
-        String home = System.getProperty("dimstream.home", ".");
-        return Path.of(home, "..", "shared", "data", "train.csv.gz").normalize();
+        Path p = BenchCommand.defaultData("train.csv.gz");
+        return p != null ? p : Path.of("shared", "data", "train.csv.gz");
     }
 
     static List<FeaturizedCrystal> load(Path data, int count) throws IOException {
