@@ -79,12 +79,41 @@ public final class CifParser {
     }
 
     /**
+     * The outcome for one data block with atom sites: a structure (id = block name) or the error
+     * that block has.
+     */
+    public record BlockResult(String block, Structure structure, CifException error) {
+        public boolean ok() {
+            return structure != null;
+        }
+    }
+
+    /**
      * Parses every data block that has atom sites into one full-cell structure (id = block name).
      * Blocks without any {@code _atom_site_fract_*} data are skipped.
      *
-     * @throws CifException on any bad input (including a text with no block that has atoms)
+     * @throws CifException on any bad input: the first failing block's error, or an error of the
+     *                      whole text (syntax, size, no block with atoms)
      */
     public List<Structure> parse(String text, String origin) throws CifException {
+        List<BlockResult> results = parseEach(text, origin);
+        List<Structure> out = new ArrayList<>(results.size());
+        for (BlockResult r : results) {
+            if (r.error() != null) {
+                throw r.error();
+            }
+            out.add(r.structure());
+        }
+        return out;
+    }
+
+    /**
+     * Like {@link #parse} but a bad block does not hide the good ones: one result per data block
+     * that has atom sites, in file order.
+     *
+     * @throws CifException only for errors of the whole text (syntax, size caps, no block with atoms)
+     */
+    public List<BlockResult> parseEach(String text, String origin) throws CifException {
         if (text == null) {
             throw new CifException(CifException.NO_DATA_BLOCK, origin, "", 0, "empty input");
         }
@@ -92,21 +121,36 @@ public final class CifParser {
             throw new CifException(CifException.TOO_LARGE, origin, "", 0,
                     "text has " + text.length() + " chars, more than the limit of " + MAX_TEXT_CHARS);
         }
+        if (!text.isEmpty() && text.charAt(0) == '\uFEFF') {
+            text = text.substring(1); // byte-order mark
+        }
+        if (text.indexOf('\n') < 0 && text.indexOf('\r') >= 0) {
+            text = text.replace('\r', '\n'); // classic Mac line ends
+        }
         List<Block> blocks = new Reader(text, origin).readBlocks();
         if (blocks.isEmpty()) {
             throw new CifException(CifException.NO_DATA_BLOCK, origin, "", 0, "no data_ block found");
         }
-        List<Structure> out = new ArrayList<>(blocks.size());
+        List<BlockResult> out = new ArrayList<>(blocks.size());
         int total = 0;
         for (Block b : blocks) {
-            Structure s = new Builder(b, origin).build();
+            Structure s;
+            try {
+                s = new Builder(b, origin).build();
+            } catch (CifException e) {
+                if (e.errorType().equals(CifException.TOO_LARGE)) {
+                    throw e;
+                }
+                out.add(new BlockResult(b.name, null, e));
+                continue;
+            }
             if (s != null) {
                 total += s.size();
                 if (total > MAX_TOTAL_SITES) {
                     throw new CifException(CifException.TOO_LARGE, origin, b.name, b.line,
                             "more than " + MAX_TOTAL_SITES + " sites in all blocks");
                 }
-                out.add(s);
+                out.add(new BlockResult(b.name, s, null));
             }
         }
         if (out.isEmpty()) {
@@ -451,6 +495,11 @@ public final class CifParser {
             Column fy = col("_atom_site_fract_y");
             Column fz = col("_atom_site_fract_z");
             if (fx == null && fy == null && fz == null) {
+                Column cart = b.columns.get("_atom_site_cartn_x");
+                if (cart != null) {
+                    throw error(CifException.NO_ATOMS, cart.line(0),
+                            "only Cartesian atom coordinates (_atom_site_Cartn_x/y/z) given; _atom_site_fract_x/y/z are required");
+                }
                 return null;
             }
             if (fx == null || fy == null || fz == null) {
@@ -519,7 +568,7 @@ public final class CifParser {
                     }
                     own.add(new double[] {a, bb, c});
                     sites.charge(sites.size(), this, fx.line(r));
-                    sites.add(a, bb, c, sp, o, lab);
+                    sites.add(a, bb, c, sp, o, lab, fx.line(r));
                     if (sites.size() > MAX_SITES) {
                         throw error(CifException.TOO_LARGE, fx.line(r),
                                 "more than " + MAX_SITES + " sites in the expanded cell");
@@ -738,6 +787,7 @@ public final class CifParser {
         private final List<Map<Species, Double>> species = new ArrayList<>();
         private final List<String> labels = new ArrayList<>();
         private final List<String> allLabels = new ArrayList<>();
+        private final List<Integer> lines = new ArrayList<>();
 
         SiteSet(Lattice lattice, double tol) {
             this.lattice = lattice;
@@ -789,7 +839,7 @@ public final class CifParser {
             return x * x + y * y + z * z < tol2;
         }
 
-        void add(double x, double y, double z, Species sp, double occ, String label) {
+        void add(double x, double y, double z, Species sp, double occ, String label, int line) {
             for (int i = 0; i < pos.size(); i++) {
                 double[] p = pos.get(i);
                 if (close(p[0], p[1], p[2], x, y, z)) {
@@ -805,6 +855,7 @@ public final class CifParser {
             m1.put(sp, occ);
             species.add(m1);
             labels.add(label);
+            lines.add(line);
             allLabels.add(label == null ? "?" : label);
         }
 
@@ -818,7 +869,7 @@ public final class CifParser {
                 }
                 if (sum > 1 + occTol) {
                     double[] p = pos.get(i);
-                    throw owner.error(CifException.OCCUPANCY_SUM, 0, String.format(Locale.ROOT,
+                    throw owner.error(CifException.OCCUPANCY_SUM, lines.get(i), String.format(Locale.ROOT,
                             "occupancies at (%.4f, %.4f, %.4f) (sites %s) sum to %.3f > 1",
                             p[0], p[1], p[2], allLabels.get(i), sum));
                 }

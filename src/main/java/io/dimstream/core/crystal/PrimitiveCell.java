@@ -27,7 +27,12 @@ public final class PrimitiveCell {
     public static final double DEFAULT_SITE_TOLERANCE = 0.5;
     private static final double OCC_TOL = 1e-3;
     /** Above this many sites, site lookups use a bin grid instead of scanning the class. */
-    private static final int GRID_MIN_SITES = 64;
+    private static final int GRID_MIN_SITES = 256;
+
+    /** Primitive, Niggli-reduced cell of s with the default 0.5 Å site tolerance. */
+    public static Structure find(Structure s) {
+        return find(s, DEFAULT_SITE_TOLERANCE);
+    }
 
     /** Primitive, Niggli-reduced cell of s (same id). */
     public static Structure find(Structure s, double siteTolerance) {
@@ -144,11 +149,15 @@ public final class PrimitiveCell {
         return niggli(s);
     }
 
-    /** Is k·c (coordinates in the current translation basis) a lattice vector, within the tolerance? */
+    /**
+     * Is c (coordinates in the current translation basis) within the tolerance of a point of the
+     * lattice refined k times (L/k)? With k = 1: is it already a lattice vector? The tolerance is
+     * not multiplied by k, so noisy translations still find their order.
+     */
     private static boolean inLattice(double[] c, int k, double[][] basis, Metric metric) {
-        double r0 = k * c[0] - Math.rint(k * c[0]);
-        double r1 = k * c[1] - Math.rint(k * c[1]);
-        double r2 = k * c[2] - Math.rint(k * c[2]);
+        double r0 = (k * c[0] - Math.rint(k * c[0])) / k;
+        double r1 = (k * c[1] - Math.rint(k * c[1])) / k;
+        double r2 = (k * c[2] - Math.rint(k * c[2])) / k;
         double f0 = r0 * basis[0][0] + r1 * basis[1][0] + r2 * basis[2][0];
         double f1 = r0 * basis[0][1] + r1 * basis[1][1] + r2 * basis[2][1];
         double f2 = r0 * basis[0][2] + r1 * basis[1][2] + r2 * basis[2][2];
@@ -250,8 +259,10 @@ public final class PrimitiveCell {
                 bf[0][k] = -bf[0][k];
             }
         }
-        double[][] newM = Mat3.multiply(bf, m);
-        double[][] toNew = Mat3.inverse(bf);
+        // fold into the Niggli-reduced form of the new cell: there the rint-wrapped fractional
+        // difference of two sites within the tolerance is their minimum image, so averaging is exact
+        double[][] newM = Niggli.reduceBasis(Mat3.multiply(bf, m), Niggli.DEFAULT_EPS);
+        double[][] toNew = Mat3.multiply(m, Mat3.inverse(newM));
         Metric nm = new Metric(newM, tol);
         int np = n / nt;
         double[][] pos = new double[np][];
@@ -260,8 +271,11 @@ public final class PrimitiveCell {
         int[] pcls = new int[np];
         int[] first = new int[np];
         int found = 0;
+        int[] clusterOf = new int[n];
+        double[][] folded = new double[n][];
         for (int i = 0; i < n; i++) {
             double[] g = Mat3.rowTimes(f[i], toNew);
+            folded[i] = g;
             for (int k = 0; k < 3; k++) {
                 g[k] = wrap(g[k]);
             }
@@ -286,6 +300,7 @@ public final class PrimitiveCell {
                 sum[hit][k] += d - Math.rint(d);
             }
             count[hit]++;
+            clusterOf[i] = hit;
         }
         if (found != np) {
             return null;
@@ -300,6 +315,16 @@ public final class PrimitiveCell {
                 c[k] = wrap(pos[p][k] + sum[p][k] / nt);
             }
             sites.add(s.site(first[p]).withFrac(c));
+            pos[p] = c;
+        }
+        // every site must lie within the tolerance of its averaged image (rejects drift that
+        // accumulates over many near-translations, e.g. in modulated structures)
+        for (int i = 0; i < n; i++) {
+            double[] g = folded[i];
+            double[] c = pos[clusterOf[i]];
+            if (!nm.close(g[0] - c[0], g[1] - c[1], g[2] - c[2])) {
+                return null;
+            }
         }
         return new Structure(s.id(), new Lattice(newM), sites);
     }
@@ -357,10 +382,14 @@ public final class PrimitiveCell {
     static Structure niggli(Structure s) {
         double[][] m = s.lattice().matrix();
         double[][] r = Niggli.reduceBasis(m, Niggli.DEFAULT_EPS);
-        double[][] t = Mat3.multiply(m, Mat3.inverse(r)); // f' = f · M · R^-1
+        // f' = f · M · R^-1; the matrix is an integer (unimodular) one up to rounding: make it exact
+        double[][] t = Mat3.multiply(m, Mat3.inverse(r));
         for (int i = 0; i < 3; i++) {
             for (int k = 0; k < 3; k++) {
-                t[i][k] = Math.rint(t[i][k] * 1e9) / 1e9 == Math.rint(t[i][k]) ? Math.rint(t[i][k]) : t[i][k];
+                double ri = Math.rint(t[i][k]);
+                if (Math.abs(t[i][k] - ri) < 1e-9) {
+                    t[i][k] = ri;
+                }
             }
         }
         boolean identity = true;

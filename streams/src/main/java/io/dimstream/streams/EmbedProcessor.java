@@ -97,7 +97,7 @@ final class EmbedProcessor implements Processor<String, CrystalFeatures, String,
         }
         context.schedule(Duration.ofMillis(maxWaitMs), PunctuationType.WALL_CLOCK_TIME, ts -> {
             flush();
-            if (backfillEnabled) {
+            if (backfillEnabled && buffered < batchSize) {
                 backfillStep();
             }
         });
@@ -130,15 +130,19 @@ final class EmbedProcessor implements Processor<String, CrystalFeatures, String,
         }
     }
 
-    /** Embeds everything buffered, in batches, with the serving model (no-op without one). */
+    /**
+     * Embeds what is buffered, in batches, with the serving model (no-op without one). At most
+     * {@link #MAX_BATCHES_PER_FLUSH} batches per call, so one punctuation stays well inside the
+     * transaction timeout; the rest waits for the next tick.
+     */
     void flush() {
         if (buffered <= 0) {
             return;
         }
         models.withModel(serving -> {
-            List<KeyValue<String, CrystalFeatures>> all = new ArrayList<>(buffered);
+            List<KeyValue<String, CrystalFeatures>> all = new ArrayList<>();
             try (KeyValueIterator<String, CrystalFeatures> it = buffer.all()) {
-                while (it.hasNext()) {
+                while (it.hasNext() && all.size() < MAX_BATCHES_PER_FLUSH * batchSize) {
                     all.add(it.next());
                 }
             }
@@ -149,10 +153,13 @@ final class EmbedProcessor implements Processor<String, CrystalFeatures, String,
                     buffer.delete(kv.key);
                 }
             }
-            buffered = 0;
+            buffered = Math.max(0, buffered - all.size());
             return null;
         });
     }
+
+    /** Upper bound of batches embedded by one flush call. */
+    static final int MAX_BATCHES_PER_FLUSH = 8;
 
     /** One bounded step of the backfill of the serving version over this task's corpus partition. */
     void backfillStep() {

@@ -125,6 +125,7 @@ public final class StreamsAppConfig extends AbstractConfig {
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 500);
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
         p.put("processing.exception.handler.global.enabled", "true");
+        p.put(StreamsConfig.producerPrefix("transaction.timeout.ms"), 60_000);
         p.put(StreamsConfig.producerPrefix("max.request.size"), String.valueOf(Topics.MODEL_MAX_MESSAGE_BYTES));
         p.put(StreamsConfig.globalConsumerPrefix("max.partition.fetch.bytes"),
                 String.valueOf(Topics.MODEL_MAX_MESSAGE_BYTES));

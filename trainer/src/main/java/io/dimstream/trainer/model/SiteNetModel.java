@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.djl.nn.norm.LayerNorm;
 import io.dimstream.core.encoder.PaddedBatch;
 
 /**
@@ -63,10 +64,10 @@ public final class SiteNetModel {
     }
 
     NDArray layerNorm(NDArray y, String n) {
-        NDArray mean = y.mean(new int[] {-1}, true);
-        NDArray c = y.sub(mean);
-        NDArray var = c.square().mean(new int[] {-1}, true);
-        return c.div(var.add(cfg.layerNormEps()).sqrt()).mul(p.get(n + ".g")).add(p.get(n + ".beta"));
+        // fused native layer_norm (biased variance, like ONNX LayerNormalization)
+        long w = y.getShape().get(y.getShape().dimension() - 1);
+        return LayerNorm.layerNorm(y, new Shape(w), p.get(n + ".g"), p.get(n + ".beta"), cfg.layerNormEps())
+                .singletonOrThrow();
     }
 
     /** Linear -> Mish -> LayerNorm. */
@@ -99,7 +100,9 @@ public final class SiteNetModel {
     /** Local encoder: site representations mu_i and their log-variance. */
     public Local local(Inputs in) {
         NDArray x = hidden(in.siteFeatures(), "site");                   // [B,S,H]
-        NDArray e = hidden(in.distances().expandDims(-1), "int");        // [B,S,J,I]
+        // interaction projection of the scalar distance: d * w + b (a 1-wide Linear, done as a broadcast)
+        NDArray e = layerNorm(mish(in.distances().expandDims(-1).mul(p.get("int.W"))
+                .add(p.get("int.b"))), "int");                           // [B,S,J,I]
         NDArray logits = linear(pairHidden(x, e, in.imageOf(), "att"), "att.out").squeeze(-1); // [B,S,J]
         logits = logits.add(in.atomMask().sub(1f).mul(-MASK_NEG).expandDims(1));
         NDArray alpha = logits.softmax(-1);

@@ -72,7 +72,9 @@ public final class OnnxExporter {
         String am = "atom_mask";
 
         String x = hidden(sf, "site");                                       // [B,S,H]
-        String e = hidden(op("Unsqueeze", d, constLong("axes_last", -1)), "int"); // [B,S,J,I]
+        // 1-wide Linear on the distance as a broadcast multiply: [B,S,J,1] * [1,I]
+        String e = layerNorm(mish(op("Add", op("Mul", op("Unsqueeze", d, constLong("axes_last", -1)),
+                weight("int.W")), weight("int.b"))), "int");                    // [B,S,J,I]
         String att = linear(pairHidden(x, e, img, "att"), "att.out");        // [B,S,J,1]
         String logits = op("Squeeze", att, constLong("axes_last", -1));        // [B,S,J]
         String maskAdd = op("Unsqueeze",

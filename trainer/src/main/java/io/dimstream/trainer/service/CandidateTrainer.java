@@ -17,12 +17,13 @@ public interface CandidateTrainer {
     }
 
     /**
-     * Trains version {@code version} of {@code modelName} on {@code train}.
+     * Trains version {@code version} of {@code modelName} on {@code train} ({@code validation} is for
+     * the trainer's own monitoring; the gate scores it separately with {@link #validationLoss}).
      *
      * @param parent the serving version's trained model to warm-start from, if available
      */
-    TrainedModel train(String modelName, int version, List<FeaturizedCrystal> train, Optional<TrainedModel> parent,
-                       Budget budget) throws Exception;
+    TrainedModel train(String modelName, int version, List<FeaturizedCrystal> train,
+                       List<FeaturizedCrystal> validation, Optional<TrainedModel> parent, Budget budget) throws Exception;
 
     /** Mean DIM loss of {@code model} on {@code validation} (deterministic for a given input). */
     double validationLoss(TrainedModel model, List<FeaturizedCrystal> validation) throws Exception;

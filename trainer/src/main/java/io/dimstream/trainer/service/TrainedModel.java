@@ -12,7 +12,8 @@ import java.util.Optional;
  */
 public record TrainedModel(ModelMetadata metadata, byte[] onnx, byte[] state) {
 
-    static final String STATE_FILE = "trainer-state.bin";
+    /** Same name as the DIM trainer's checkpoint, so {@code models/vN/} is a regular model directory. */
+    static final String STATE_FILE = "checkpoint.bin";
 
     public int version() {
         return metadata.version();

@@ -33,6 +33,8 @@ public final class TrainerConfig extends AbstractConfig {
     public static final String VALIDATION_PERCENT = "validation.percent";
     public static final String GATE_TOLERANCE = "gate.max.loss.increase";
     public static final String PARITY_TOLERANCE = "parity.tolerance";
+    public static final String MODEL_ARCH = "model.arch";
+    public static final String SEED = "train.seed";
     public static final String TOPICS_CREATE = "topics.create";
     public static final String TOPICS_PARTITIONS = "topics.partitions";
 
@@ -63,6 +65,9 @@ public final class TrainerConfig extends AbstractConfig {
                         "Relative increase of validation DIM loss over the serving version still accepted (0 = not worse).")
                 .define(PARITY_TOLERANCE, Type.DOUBLE, 1e-3, Range.atLeast(0), Importance.LOW,
                         "Largest |trained - ONNX| embedding difference accepted.")
+                .define(MODEL_ARCH, Type.STRING, "default", ConfigDef.ValidString.in("default", "tiny"),
+                        Importance.MEDIUM, "Site-Net architecture of new models: default (paper size) or tiny.")
+                .define(SEED, Type.LONG, 7L, Importance.LOW, "Base seed of training runs (plus the version).")
                 .define(TOPICS_CREATE, Type.BOOLEAN, true, Importance.LOW, "Create missing topics at start.")
                 .define(TOPICS_PARTITIONS, Type.INT, 3, Range.atLeast(1), Importance.LOW,
                         "Partitions of data topics created by this service.");

@@ -282,7 +282,7 @@ public final class TrainerService implements AutoCloseable {
                 parent.map(p -> ", warm-starting from v" + p.version()).orElse(""));
         var budget = new CandidateTrainer.Budget(Duration.ofSeconds(cfg.getInt(TrainerConfig.BUDGET_SECONDS)),
                 cfg.getInt(TrainerConfig.BUDGET_STEPS));
-        TrainedModel cand = trainer.train(modelName, version, train, parent, budget);
+        TrainedModel cand = trainer.train(modelName, version, train, val, parent, budget);
         double loss = trainer.validationLoss(cand, val);
         double parentLoss = parent.isPresent() ? trainer.validationLoss(parent.get(), val) : Double.NaN;
         double parity = trainer.onnxParity(cand, val.subList(0, Math.min(32, val.size())));

@@ -68,8 +68,8 @@ class TrainerServiceTest {
         final List<Integer> trainSizes = new ArrayList<>();
 
         @Override
-        public TrainedModel train(String name, int version, List<FeaturizedCrystal> train, Optional<TrainedModel> parent,
-                                  Budget budget) {
+        public TrainedModel train(String name, int version, List<FeaturizedCrystal> train,
+                                  List<FeaturizedCrystal> validation, Optional<TrainedModel> parent, Budget budget) {
             parents.add(parent.map(TrainedModel::version));
             trainSizes.add(train.size());
             SiteNetConfig cfg = SiteNetConfig.tiny(9);
