@@ -16,8 +16,32 @@ public final class HallSymbol {
 
     private static final int MAX_OPS = 192;
 
-    /** The full list of operations (translations in [0,1)), or null when the symbol is not valid. */
+    private static final int CACHE_MAX = 2048;
+    private static final java.util.concurrent.ConcurrentHashMap<String, List<SymOp>> CACHE = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The full list of operations (translations in [0,1)), or null when the symbol is not valid.
+     * Valid symbols are cached (at most 2048), so repeated symbols cost a lookup.
+     */
     public static List<SymOp> generate(String symbol) {
+        if (symbol == null) {
+            return null;
+        }
+        List<SymOp> cached = CACHE.get(symbol);
+        if (cached != null) {
+            return cached;
+        }
+        List<SymOp> ops = build(symbol);
+        if (ops != null) {
+            ops = List.copyOf(ops);
+            if (CACHE.size() < CACHE_MAX) {
+                CACHE.put(symbol, ops);
+            }
+        }
+        return ops;
+    }
+
+    private static List<SymOp> build(String symbol) {
         if (symbol == null || symbol.length() > 80) {
             return null;
         }

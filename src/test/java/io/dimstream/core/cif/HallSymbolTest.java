@@ -119,6 +119,26 @@ class HallSymbolTest {
     }
 
     @Test
+    void randomSymbolsNeverThrow() {
+        java.util.Random rnd = new java.util.Random(3);
+        String alphabet = "-PABCIRSTF 1234655xyz'\"*abcnuvwd()0_";
+        int valid = 0;
+        for (int i = 0; i < 5_000; i++) {
+            StringBuilder sb = new StringBuilder();
+            int len = 1 + rnd.nextInt(14);
+            for (int k = 0; k < len; k++) {
+                sb.append(alphabet.charAt(rnd.nextInt(alphabet.length())));
+            }
+            List<SymOp> ops = HallSymbol.generate(sb.toString());
+            if (ops != null) {
+                valid++;
+                assertTrue(ops.size() >= 1 && ops.size() <= 192);
+            }
+        }
+        assertTrue(valid > 0);
+    }
+
+    @Test
     void rejectsGarbage() {
         for (String bad : new String[] {"", "Q 1", "P 5", "P 2q", "P 2 2 (0 0", "-", "P 2 (1 2)", "P 3 3 3 3 3"}) {
             assertNull(HallSymbol.generate(bad), bad);
