@@ -70,6 +70,8 @@ public final class PredictorService implements Runnable, AutoCloseable {
     private final AtomicLong published = new AtomicLong();
     private final AtomicLong fits = new AtomicLong();
     private volatile String lastFitSummary = "";
+    private volatile boolean settledSnapshot;
+    private volatile int versionSnapshot = -1;
 
     record HeadState(int modelVersion, int headVersion, FittedHead fit) {
     }
@@ -117,6 +119,20 @@ public final class PredictorService implements Runnable, AutoCloseable {
         return lastFitSummary;
     }
 
+    /** The current model version (-1 before any embedding). */
+    public int currentVersion() {
+        return versionSnapshot;
+    }
+
+    /**
+     * True when the service has read both topics to their end, has no refit pending, every configured
+     * property has a head for the current model version, that version is at least {@code minVersion}, and
+     * all predictions are flushed.
+     */
+    public boolean settled(int minVersion) {
+        return settledSnapshot && versionSnapshot >= minVersion;
+    }
+
     private HeadTrainer trainer() {
         return cfg.head().equals("mlp") ? new MlpTrainer(cfg.cvFolds(), 42) : new RidgeCvTrainer(RidgeCvTrainer.DEFAULT_LAMBDAS, cfg.cvFolds(), 42);
     }
@@ -148,6 +164,8 @@ public final class PredictorService implements Runnable, AutoCloseable {
             consumer.seekToBeginning(tps);
             LOG.info("predictor: reading {} and {} from the beginning (head={}, properties={})", topics.labels(),
                     topics.embeddings(), cfg.head(), cfg.properties().isEmpty() ? "all" : cfg.properties());
+            long lastEndCheck = 0;
+            boolean caughtUp = false;
             while (!stop.get()) {
                 List<ProducerRecord<String, Prediction>> out = new ArrayList<>();
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
@@ -172,6 +190,20 @@ public final class PredictorService implements Runnable, AutoCloseable {
                     producer.flush();
                     published.addAndGet(out.size());
                 }
+                if (System.nanoTime() - lastEndCheck > 500_000_000L) {
+                    lastEndCheck = System.nanoTime();
+                    Map<TopicPartition, Long> end = consumer.endOffsets(tps);
+                    caughtUp = tps.stream().allMatch(tp -> consumer.position(tp) >= end.get(tp));
+                }
+                boolean allHeads = !cfg.properties().isEmpty();
+                for (String prop : cfg.properties()) {
+                    TreeMap<Integer, HeadState> h = heads.get(prop);
+                    if (h == null || !h.containsKey(currentVersion)) {
+                        allHeads = false;
+                    }
+                }
+                versionSnapshot = currentVersion;
+                settledSnapshot = caughtUp && dirty.isEmpty() && out.isEmpty() && allHeads;
             }
         }
     }

@@ -160,6 +160,38 @@ class PredictorServiceTest {
     }
 
     @Test
+    void heldOutDemoScoresPredictionsOfStructuresWhoseLabelsWereWithheld() throws Exception {
+        String bs = broker.bootstrapServers();
+        Map<String, String> topicCfg = Map.of("topics.labels", "hd.labels", "topics.embeddings", "hd.embeddings",
+                "topics.predictions", "hd.predictions");
+        broker.createTopic("hd.embeddings", 3, Map.of());
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", bs))) {
+            TopicReadiness.await(admin, List.of("hd.embeddings"), Duration.ofSeconds(30));
+        }
+        Map<String, Double> bandGap = new HashMap<>();
+        Map<String, Double> other = new HashMap<>();
+        int test = 0;
+        try (KafkaProducer<String, CrystalEmbedding> ep = producer(bs, AvroSerde.of(CrystalEmbedding.class))) {
+            for (int i = 0; i < N; i++) {
+                ep.send(new ProducerRecord<>("hd.embeddings", id(i), emb(i, 1)));
+                bandGap.put(id(i), truth(i));
+                other.put(id(i), -truth(i) + 0.5);
+                test += io.dimstream.predict.heads.HeldOutEvaluation.isTest(id(i), 0.2) ? 1 : 0;
+            }
+        }
+        HeldOutDemo.Outcome o = HeldOutDemo.run(Map.of("bootstrap.servers", bs), topicCfg,
+                Map.of("band_gap", bandGap, "formation_energy_per_atom", other), 0.2, 1, "ridge", Duration.ofSeconds(60));
+        assertTrue(o.settled());
+        assertEquals(2L * (N - test), o.labelsPublished());
+        for (String prop : List.of("band_gap", "formation_energy_per_atom")) {
+            PredictionEvaluator.PropertyScore sc = o.scores().get(prop);
+            assertEquals(test, sc.n(), prop);
+            assertEquals(N - test, sc.labelsUsed(), prop);
+            assertTrue(sc.mae() < 0.05, sc.toString());
+        }
+    }
+
+    @Test
     void embeddingSubscriberPassesOnlyTheLatestModelVersion() throws Exception {
         String bs = broker.bootstrapServers();
         broker.createTopic("sub.embeddings", 3, Map.of());
