@@ -16,7 +16,14 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             ParseCommand.class,
             FeaturizeCommand.class,
+            PretrainCommand.class,
+            EmbedCommand.class,
             io.dimstream.cli.bench.BenchCommand.class,
+            io.dimstream.cli.service.StreamsCommand.class,
+            io.dimstream.cli.service.TrainerCommand.class,
+            io.dimstream.cli.service.DemoCommand.class,
+            IngestCommand.class,
+            PredictCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -168,6 +168,19 @@ class CifParserTest {
     }
 
     @Test
+    void byteOrderMarkAndClassicMacLineEnds() {
+        String cif = "data_NaCl\n" + CELL + "_publ_section_title\n;\ntext field\n;\n"
+                + "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nNa1 0 0 0\n";
+        assertEquals(1, parse("\uFEFF" + cif).get(0).size());
+        assertEquals(1, parse(cif.replace('\n', '\r')).get(0).size());
+        assertEquals(1, parse(cif.replace("\n", "\r\n")).get(0).size());
+        CifException e = error("data_c\n" + CELL + "loop_\n_atom_site_label\n_atom_site_Cartn_x\n_atom_site_Cartn_y\n"
+                + "_atom_site_Cartn_z\nNa1 0 0 0\n");
+        assertEquals(CifException.NO_ATOMS, e.errorType());
+        assertTrue(e.reason().contains("Cartesian"), e.reason());
+    }
+
+    @Test
     void dummyAndZeroOccupancyRowsAreSkipped() {
         String cif = "data_x\n" + CELL + "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n"
                 + "_atom_site_occupancy\n_atom_site_calc_flag\nFe1 0 0 0 1 d\nH9 -1 -1 -1 5 dum\nO1 0.5 0.5 0.5 0 d\n";

@@ -38,7 +38,7 @@ class FuzzTest {
         Random rnd = new Random(12345);
         Map<String, Integer> outcomes = new HashMap<>();
         assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
-            for (int i = 0; i < 5000; i++) {
+            for (int i = 0; i < 3000; i++) {
                 String seed = seeds.get(rnd.nextInt(seeds.size()));
                 String text = mutate(seed, rnd);
                 try {
@@ -57,7 +57,7 @@ class FuzzTest {
             }
         });
         // the mutations must exercise both outcomes substantially
-        assertTrue(outcomes.getOrDefault("ok", 0) > 500, outcomes.toString());
+        assertTrue(outcomes.getOrDefault("ok", 0) > 300, outcomes.toString());
         assertTrue(outcomes.size() > 6, outcomes.toString());
     }
 
