@@ -197,12 +197,21 @@ public final class CifParser {
             return loop == null ? 1 : loop.rows();
         }
 
+        /** The value in a row; null (unknown) past the end of a short or empty loop. */
         String get(int row) {
-            return loop == null ? single : loop.values[row * loop.tags.size() + index];
+            if (loop == null) {
+                return single;
+            }
+            int i = row * loop.tags.size() + index;
+            return i < loop.count ? loop.values[i] : null;
         }
 
         int line(int row) {
-            return loop == null ? singleLine : loop.lines[row * loop.tags.size() + index];
+            if (loop == null) {
+                return singleLine;
+            }
+            int i = row * loop.tags.size() + index;
+            return i < loop.count ? loop.lines[i] : loop.line;
         }
     }
 
