@@ -197,17 +197,32 @@ final class CanonicalBasis {
         return r;
     }
 
-    /** M·U·R⁻¹·M⁻¹ integral, i.e. M·U·adj(R)·adj(M) ≡ 0 (mod det M) (det R = 1, so R⁻¹ = adj R). */
+    /**
+     * M·U·R⁻¹·M⁻¹ integral, i.e. M·U·adj(R)·adj(M) ≡ 0 (mod det M) (det R = 1, so R⁻¹ = adj R).
+     * Allocation-free: it runs for pairs of automorphisms of about half of all cells.
+     */
     private static boolean sameSupercell(int[][] m, long[][] adjM, long det, int[][] u, int[][] r) {
-        long[][] adjR = LatticeAutomorphisms.adjugate(r);
-        long[][] x = mul(mul(m, u), adjR);
+        // adj(R), row-major
+        long a00 = (long) r[1][1] * r[2][2] - (long) r[1][2] * r[2][1];
+        long a01 = (long) r[0][2] * r[2][1] - (long) r[0][1] * r[2][2];
+        long a02 = (long) r[0][1] * r[1][2] - (long) r[0][2] * r[1][1];
+        long a10 = (long) r[1][2] * r[2][0] - (long) r[1][0] * r[2][2];
+        long a11 = (long) r[0][0] * r[2][2] - (long) r[0][2] * r[2][0];
+        long a12 = (long) r[0][2] * r[1][0] - (long) r[0][0] * r[1][2];
+        long a20 = (long) r[1][0] * r[2][1] - (long) r[1][1] * r[2][0];
+        long a21 = (long) r[0][1] * r[2][0] - (long) r[0][0] * r[2][1];
+        long a22 = (long) r[0][0] * r[1][1] - (long) r[0][1] * r[1][0];
         for (int i = 0; i < 3; i++) {
+            // row i of M·U
+            long x0 = (long) m[i][0] * u[0][0] + (long) m[i][1] * u[1][0] + (long) m[i][2] * u[2][0];
+            long x1 = (long) m[i][0] * u[0][1] + (long) m[i][1] * u[1][1] + (long) m[i][2] * u[2][1];
+            long x2 = (long) m[i][0] * u[0][2] + (long) m[i][1] * u[1][2] + (long) m[i][2] * u[2][2];
+            // row i of M·U·adj(R)
+            long y0 = x0 * a00 + x1 * a10 + x2 * a20;
+            long y1 = x0 * a01 + x1 * a11 + x2 * a21;
+            long y2 = x0 * a02 + x1 * a12 + x2 * a22;
             for (int j = 0; j < 3; j++) {
-                long v = 0;
-                for (int k = 0; k < 3; k++) {
-                    v += x[i][k] * adjM[k][j];
-                }
-                if (v % det != 0) {
+                if ((y0 * adjM[0][j] + y1 * adjM[1][j] + y2 * adjM[2][j]) % det != 0) {
                     return false;
                 }
             }
@@ -220,16 +235,6 @@ final class CanonicalBasis {
         for (int i = 0; i < 3; i++) {
             for (int j = 0; j < 3; j++) {
                 r[i][j] = (long) a[i][0] * b[0][j] + (long) a[i][1] * b[1][j] + (long) a[i][2] * b[2][j];
-            }
-        }
-        return r;
-    }
-
-    private static long[][] mul(long[][] a, long[][] b) {
-        long[][] r = new long[3][3];
-        for (int i = 0; i < 3; i++) {
-            for (int j = 0; j < 3; j++) {
-                r[i][j] = a[i][0] * b[0][j] + a[i][1] * b[1][j] + a[i][2] * b[2][j];
             }
         }
         return r;
