@@ -126,7 +126,8 @@ public final class FeaturizeCommand implements Callable<Integer> {
             }
         }
         if (out != null) {
-            err.printf("featurize: wrote %d records to %s (%d failed)%n", written, out, failures);
+            err.printf("featurize: wrote %d records to %s (%d failed; %d imputed Magpie values used)%n",
+                    written, out, failures, featurizer.imputedValueCount());
         }
         return failures > 0 ? 1 : 0;
     }

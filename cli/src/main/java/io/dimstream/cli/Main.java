@@ -14,8 +14,8 @@ import picocli.CommandLine.Command;
         description = "Self-supervised (Deep InfoMax) crystal embeddings over Kafka.",
         subcommands = {
             CommandLine.HelpCommand.class,
-            FeaturizeCommand.class,
             ParseCommand.class,
+            FeaturizeCommand.class,
             PretrainCommand.class,
             EmbedCommand.class,
             io.dimstream.cli.bench.BenchCommand.class,

@@ -123,6 +123,30 @@ class PipelineTest {
     }
 
     @Test
+    void trainingDataMatchesTheReferenceDistances() throws Exception {
+        java.nio.file.Path csv = java.nio.file.Path.of(System.getProperty("dimstream.shared.dir", "../shared/data"), "train.csv.gz");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.exists(csv), "shared train.csv.gz not found at " + csv + "; skipping");
+        int checked = 0;
+        try (java.util.stream.Stream<io.dimstream.core.io.RawCif> rows = io.dimstream.core.io.CifInputs.read(csv)) {
+            for (io.dimstream.core.io.RawCif raw : (Iterable<io.dimstream.core.io.RawCif>) rows.limit(300)::iterator) {
+                Structure s = io.dimstream.core.io.CifInputs.parse(raw).get(0);
+                Structure prim = io.dimstream.core.crystal.PrimitiveCell.find(s, 0.5);
+                if (prim.size() > 64) {
+                    continue;
+                }
+                FeaturizedCrystal f = featurizer.featurize(s, raw.id(), "t");
+                FeaturizedCrystal g = featurizer.featurizeGivenCell(prim, raw.id(), "t");
+                assertArrayEquals(g.distances(), f.distances());
+                NearCubicSupercell cell = NearCubicSupercell.of(prim.lattice().matrix(), prim.size(), 50);
+                assertArrayEquals(SupercellAndTensorTest.referenceDistances(prim, cell), f.distances(), 1e-4f, raw.id());
+                assertTrue(f.supercellSites() <= Math.max(50, f.primSites()));
+                checked++;
+            }
+        }
+        assertTrue(checked > 250, "checked " + checked);
+    }
+
+    @Test
     void realCifSamplesFeaturize() throws Exception {
         CifParser parser = new CifParser();
         for (String name : new String[] {"mp-p1_mp-13_Fe.cif", "mp-p1_mp-2657_TiO2.cif", "cod-tools_1000026-MgB2.cif"}) {
