@@ -81,9 +81,10 @@ public final class OnnxExporter {
                 op("Mul", op("Sub", am, scalar("one", 1f)), scalar("big", -SiteNetModel.MASK_NEG)),
                 constLong("axes_1", 1));                                     // [B,1,J]
         String alpha = node("Softmax", List.of(op("Add", logits, maskAdd)), List.of(attrInt("axis", -1)));
-        String value = linear(pairHidden(x, e, img, "val"), "val.out");      // [B,S,J,V]
-        String u = node("ReduceSum", List.of(op("Mul", value, op("Unsqueeze", alpha, constLong("axes_last", -1))),
-                constLong("axes_2", 2)), List.of(attrInt("keepdims", 0)));   // [B,S,V]
+        String hv = pairHidden(x, e, img, "val");                           // [B,S,J,P]
+        String hbar = node("ReduceSum", List.of(op("Mul", hv, op("Unsqueeze", alpha, constLong("axes_last", -1))),
+                constLong("axes_2", 2)), List.of(attrInt("keepdims", 0)));   // [B,S,P]
+        String u = linear(hbar, "val.out");                                  // [B,S,V]
         String mu = linear(u, "mu");                                         // [B,S,L]
         String g = mu;
         for (int k = 0; k < cfg.globalHidden().size(); k++) {
