@@ -30,7 +30,7 @@ class PretrainEmbedCommandTest {
     void pretrainThenEmbed(@TempDir Path tmp) throws Exception {
         Path model = tmp.resolve("model");
         int code = Main.commandLine().execute("pretrain", "--data", samples().toString(), "--out", model.toString(),
-                "--max-steps", "2", "--seed", "3", "--no-progress", "--val-fraction", "0.25");
+                "--max-steps", "2", "--seed", "3", "--no-progress", "--val-fraction", "0.25", "--threads", "1");
         assertEquals(0, code);
         for (String f : List.of("model.onnx", "model.json", "checkpoint.bin")) {
             assertTrue(Files.isRegularFile(model.resolve(f)), f);
@@ -59,7 +59,7 @@ class PretrainEmbedCommandTest {
         // warm start: version 2, from v1's checkpoint
         Path v2 = tmp.resolve("v2");
         assertEquals(0, Main.commandLine().execute("pretrain", "--data", samples().toString(), "--out", v2.toString(),
-                "--max-steps", "1", "--warm-start", model.toString(), "--no-progress"));
+                "--max-steps", "1", "--warm-start", model.toString(), "--no-progress", "--threads", "1"));
         assertEquals(2, ModelMetadata.read(v2.resolve("model.json")).version());
     }
 
