@@ -145,6 +145,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("share.coordinator.state.topic.replication.factor", "1");
         p.put("share.coordinator.state.topic.min.isr", "1");
         p.put("group.initial.rebalance.delay.ms", "0");
+        // tolerate a CPU-starved host (tests, demo on 2 cores) without fencing the broker
+        p.put("broker.session.timeout.ms", "30000");
         p.put("auto.create.topics.enable", "false");
         p.put("message.max.bytes", String.valueOf(64 * 1024 * 1024));
         p.put("replica.fetch.max.bytes", String.valueOf(64 * 1024 * 1024));

@@ -75,7 +75,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--second", defaultValue = "1000", description = "Structures ingested before v2 (default ${DEFAULT-VALUE}).")
     int second;
 
-    @Option(names = "--train-seconds", defaultValue = "60", description = "Training budget per version (default ${DEFAULT-VALUE}).")
+    @Option(names = "--train-seconds", defaultValue = "30", description = "Training budget per version (default ${DEFAULT-VALUE}).")
     int trainSeconds;
 
     private final long t0 = System.nanoTime();

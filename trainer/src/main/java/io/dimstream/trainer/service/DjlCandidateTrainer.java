@@ -49,7 +49,9 @@ public final class DjlCandidateTrainer implements CandidateTrainer {
                 Files.write(warm.resolve(Checkpoint.FILE_NAME), parent.get().state());
             }
             DimTrainer trainer = new DimTrainer(config.withSeed(config.seed() + version));
-            TrainResult result = trainer.train(train, validation,
+            // validation is scored once, by the gate (validationLoss); the trainer's own per-epoch
+            // validation would only cost time here
+            TrainResult result = trainer.train(train, List.of(),
                     new io.dimstream.trainer.Budget(0, budget.wallClock(), budget.maxSteps(), 0),
                     Optional.ofNullable(warm), null);
             ModelBundle bundle = ModelBundle.create(modelName, version, result, config);
