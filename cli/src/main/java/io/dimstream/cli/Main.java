@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             io.dimstream.cli.service.StreamsCommand.class,
             io.dimstream.cli.service.TrainerCommand.class,
             io.dimstream.cli.service.DemoCommand.class,
+            io.dimstream.cli.service.BrokerCommand.class,
         })
 public final class Main implements Runnable {
 
