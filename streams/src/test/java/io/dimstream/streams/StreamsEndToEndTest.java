@@ -219,10 +219,6 @@ class StreamsEndToEndTest {
                 "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=java.lang,java.util,org.apache.avro.util,io.dimstream.schemas",
                 StreamsMain.class.getName(), cfgFile.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
-        Path jsig = Path.of(System.getProperty("java.home"), "lib", "libjsig.so");
-        if (Files.exists(jsig)) { // chain signal handlers of native libraries with the JVM's
-            pb.environment().put("LD_PRELOAD", jsig.toString());
-        }
         Process child = pb.start();
         int n = 40;
         try (var producer = E2eSupport.producer(bs)) {

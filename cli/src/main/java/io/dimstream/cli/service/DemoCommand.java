@@ -91,8 +91,18 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private int runDemo() throws Exception {
+        Path marker = dir.resolve(".dimstream-demo");
+        if (Files.isDirectory(dir) && !Files.exists(marker)) {
+            try (var entries = Files.list(dir)) {
+                if (entries.findAny().isPresent()) {
+                    System.err.println("demo: " + dir + " exists and is not a demo folder; not wiping it (use --dir)");
+                    return 2;
+                }
+            }
+        }
         deleteRecursively(dir);
         Files.createDirectories(dir);
+        Files.writeString(marker, "created by ./dimstream demo; wiped at each demo start\n");
         List<RawCif> sample = loadSample();
         if (sample.size() < first + second) {
             throw new IllegalArgumentException("bundled sample has " + sample.size() + " structures < " + (first + second));
