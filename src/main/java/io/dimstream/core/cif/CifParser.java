@@ -22,6 +22,10 @@ import java.util.Map;
  * position become one disordered site (occupancies summed per species). Dummy atoms
  * ({@code _atom_site_calc_flag dum}) and zero-occupancy rows are skipped.
  *
+ * <p>Without an operations loop, the operations are generated from a Hall symbol when the block
+ * has one ({@link HallSymbol}); a block with only a Hermann–Mauguin symbol or IT number (other
+ * than P 1) is rejected ({@code cif.no_symops}, naming the missing loop).
+ *
  * <p>Every failure is a {@link CifException} with an error type, block, line and reason; input
  * size is capped ({@link #MAX_TEXT_CHARS}, {@link #MAX_VALUES}, {@link #MAX_SITES}), so hostile
  * input cannot exhaust memory or time. Instances are immutable and thread-safe.
@@ -47,6 +51,9 @@ public final class CifParser {
     private static final String[] SYMOP_TAGS = {
         "_symmetry_equiv_pos_as_xyz", "_space_group_symop_operation_xyz",
         "_space_group_symop.operation_xyz", "_symmetry_equiv.pos_as_xyz"
+    };
+    private static final String[] HALL_TAGS = {
+        "_symmetry_space_group_name_hall", "_space_group_name_hall", "_space_group.name_hall"
     };
     private static final String[] SYMBOL_TAGS = {
         "_symmetry_space_group_name_h-m", "_space_group_name_h-m_alt", "_symmetry_space_group_name_hall",
@@ -190,12 +197,21 @@ public final class CifParser {
             return loop == null ? 1 : loop.rows();
         }
 
+        /** The value in a row; null (unknown) past the end of a short or empty loop. */
         String get(int row) {
-            return loop == null ? single : loop.values[row * loop.tags.size() + index];
+            if (loop == null) {
+                return single;
+            }
+            int i = row * loop.tags.size() + index;
+            return i < loop.count ? loop.values[i] : null;
         }
 
         int line(int row) {
-            return loop == null ? singleLine : loop.lines[row * loop.tags.size() + index];
+            if (loop == null) {
+                return singleLine;
+            }
+            int i = row * loop.tags.size() + index;
+            return i < loop.count ? loop.lines[i] : loop.line;
         }
     }
 
@@ -692,6 +708,17 @@ public final class CifParser {
                 }
             }
             if (ops == null) {
+                for (String t : HALL_TAGS) {
+                    Column c = b.columns.get(t);
+                    if (c != null && c.get(0) != null) {
+                        List<SymOp> generated = HallSymbol.generate(c.get(0));
+                        if (generated != null) {
+                            return generated;
+                        }
+                        throw error(CifException.NO_SYMOPS, c.line(0), "Hall symbol '" + c.get(0)
+                                + "' is not valid and loop _symmetry_equiv_pos_as_xyz or _space_group_symop_operation_xyz is missing");
+                    }
+                }
                 for (String t : SYMBOL_TAGS) {
                     Column c = b.columns.get(t);
                     if (c != null && c.get(0) != null) {
