@@ -88,12 +88,11 @@ public final class SiteNetModel {
 
     /** The first pair layer in split form, then Mish + LayerNorm: [B,S,J,P]. */
     NDArray pairHidden(NDArray x, NDArray e, NDArray imageOf, String n) {
-        NDArray a = x.matMul(p.get(n + ".Wa"));                        // [B,S,P]
+        NDArray a = x.matMul(p.get(n + ".Wa")).add(p.get(n + ".b"));   // [B,S,P], bias folded per site
         NDArray bj = gatherAtoms(x.matMul(p.get(n + ".Wb")), imageOf);  // [B,J,P]
         NDArray pre = e.matMul(p.get(n + ".Wc"))                        // [B,S,J,P]
                 .add(a.expandDims(2))
-                .add(bj.expandDims(1))
-                .add(p.get(n + ".b"));
+                .add(bj.expandDims(1));
         return layerNorm(mish(pre), n);
     }
 
