@@ -260,6 +260,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                     }
                 }
             }
+            // return only when every partition has its leader (producers may start right away)
+            var names = topics.stream().map(NewTopic::name).toList();
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                try {
+                    if (admin.describeTopics(names).allTopicNames().get().values().stream()
+                            .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()))) {
+                        break;
+                    }
+                } catch (ExecutionException ex) {
+                    // metadata not propagated yet
+                }
+                Thread.sleep(50);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
