@@ -192,7 +192,7 @@ public final class DimTrainer {
                     listener.onStep(new TrainListener.Step(epoch, step, seen, loss, rate));
                     if (bar != null) {
                         bar.stepBy(cs.size());
-                        bar.setExtraMessage(String.format(" ep %d loss %.4f %.0f str/s", epoch, ema, rate));
+                        bar.setExtraMessage(String.format(" loss %.4f ep %d", ema, epoch));
                     }
                     if (ckptFile.isPresent() && config.checkpointEverySteps() > 0
                             && step % config.checkpointEverySteps() == 0) {
