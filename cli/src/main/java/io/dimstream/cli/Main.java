@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             io.dimstream.cli.service.DemoCommand.class,
             IngestCommand.class,
             PredictCommand.class,
+            io.dimstream.cli.service.BrokerCommand.class,
         })
 public final class Main implements Runnable {
 
