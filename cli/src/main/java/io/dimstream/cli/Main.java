@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
             ParseCommand.class,
             FeaturizeCommand.class,
             io.dimstream.cli.bench.BenchCommand.class,
+            io.dimstream.cli.ops.KeysCommand.class,
+            io.dimstream.cli.ops.ModelCommand.class,
         })
 public final class Main implements Runnable {
 
