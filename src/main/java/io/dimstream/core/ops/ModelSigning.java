@@ -153,6 +153,25 @@ public final class ModelSigning {
         }
     }
 
+    /**
+     * A copy of a registry record carrying the Ed25519 signature of its inline ONNX bytes (what a
+     * publisher with {@code model.signing.private.key.file} does before sending it).
+     *
+     * @throws IllegalArgumentException when the record has no inline bytes (a uri model is signed
+     *                                  where its bytes are written: {@code dimstream model sign})
+     */
+    public static io.dimstream.schemas.ModelVersion signRecord(io.dimstream.schemas.ModelVersion record, PrivateKey key) {
+        java.nio.ByteBuffer onnx = record.getOnnx();
+        if (onnx == null) {
+            throw new IllegalArgumentException("model record v" + record.getVersion() + " has no inline ONNX bytes to sign");
+        }
+        java.nio.ByteBuffer d = onnx.duplicate();
+        byte[] bytes = new byte[d.remaining()];
+        d.get(bytes);
+        return io.dimstream.schemas.ModelVersion.newBuilder(record)
+                .setSignature(java.nio.ByteBuffer.wrap(sign(key, bytes))).build();
+    }
+
     /** Reads a detached signature file (base64 text). */
     public static byte[] readSignature(Path file) throws IOException {
         String s = Files.readString(file, StandardCharsets.US_ASCII).strip();

@@ -92,6 +92,11 @@ class ModelVerifierTest {
                 .setStatus(ModelStatus.PROMOTED).build();
         ModelVerifier v = new ModelVerifier(1 << 20, KEYS.getPublic(), true);
         assertDoesNotThrow(() -> v.verify(rec, onnx));
+        ModelVersion unsigned = ModelVersion.newBuilder(rec).setSignature(null).build();
+        assertEquals("signature_missing", assertThrows(ModelVerificationException.class, () -> v.verify(unsigned, onnx)).reason());
+        assertDoesNotThrow(() -> v.verify(ModelSigning.signRecord(unsigned, KEYS.getPrivate()), onnx));
+        assertEquals("signature_invalid", assertThrows(ModelVerificationException.class,
+                () -> v.verify(ModelSigning.signRecord(unsigned, OTHER.getPrivate()), onnx)).reason());
         ModelVersion forged = ModelVersion.newBuilder(rec)
                 .setSignature(ByteBuffer.wrap(ModelSigning.sign(OTHER.getPrivate(), onnx))).build();
         assertEquals("signature_invalid", assertThrows(ModelVerificationException.class, () -> v.verify(forged, onnx)).reason());
