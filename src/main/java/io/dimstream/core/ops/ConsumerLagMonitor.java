@@ -27,14 +27,14 @@ import org.slf4j.LoggerFactory;
  * Consumer lag of one consumer group (for a Kafka Streams app: its {@code application.id}), measured
  * from outside the consumer with the Admin API: for each partition the group has committed, the
  * last stable offset (read_committed) minus the committed offset. Published as gauges
- * {@code dimstream.consumer.lag{group,topic,partition}} and {@code dimstream.consumer.lag.total{group}},
+ * {@code dimstream.consumer.lag{group,topic,partition}} and {@code dimstream.consumer.group.lag{group}},
  * refreshed every {@code interval} on a daemon thread.
  */
 public final class ConsumerLagMonitor implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ConsumerLagMonitor.class);
     public static final String LAG = "dimstream.consumer.lag";
-    public static final String LAG_TOTAL = "dimstream.consumer.lag.total";
+    public static final String LAG_TOTAL = "dimstream.consumer.group.lag";
 
     private final Admin admin;
     private final String group;
