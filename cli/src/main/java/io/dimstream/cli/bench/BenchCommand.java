@@ -13,6 +13,9 @@ import picocli.CommandLine.Command;
         subcommands = {
             ParseBench.class,
             FeaturizeBench.class,
+            TrainBench.class,
+            EmbedBench.class,
+            IngestBench.class,
         })
 public final class BenchCommand implements Runnable {
 

@@ -1,0 +1,56 @@
+package io.dimstream.cli.service;
+
+import io.dimstream.trainer.service.CandidateTrainers;
+import io.dimstream.trainer.service.TrainerConfig;
+import io.dimstream.trainer.service.TrainerService;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code dimstream trainer --config FILE [--once]}: the trainer service. */
+@Command(name = "trainer", mixinStandardHelpOptions = true,
+        description = {
+            "Run the trainer service: follows crystals.features into a local corpus, re-pretrains the DIM",
+            "encoder every schedule.interval.ms when >= min.new.structures arrived (or once with --once),",
+            "gates the candidate and publishes it to models.registry + models.history. Stops on SIGTERM."
+        })
+public final class TrainerCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(TrainerCommand.class);
+
+    @Mixin
+    KafkaOptions kafka;
+
+    @Option(names = "--once", description = "Catch up with the features topic, train and publish one version, exit.")
+    boolean once;
+
+    @Override
+    public Integer call() throws Exception {
+        TrainerConfig cfg = TrainerConfig.load(kafka.config(), kafka.overrides());
+        return KafkaOptions.onLargeStack("dimstream-trainer", () -> {
+            try (TrainerService svc = new TrainerService(cfg, CandidateTrainers.create(cfg))) {
+                if (once) {
+                    var r = svc.runOnce(Duration.ofMinutes(5));
+                    System.out.printf("%s v%d %s: %s%n", cfg.getString(TrainerConfig.MODEL_NAME), r.version(), r.status(),
+                            r.reason());
+                    return 0;
+                }
+                Thread hook = new Thread(() -> {
+                    log.info("signal received: stopping the trainer");
+                    try {
+                        svc.close();
+                    } catch (Exception e) {
+                        log.warn("trainer close: {}", e.toString());
+                    }
+                }, "dimstream-trainer-shutdown");
+                Runtime.getRuntime().addShutdownHook(hook);
+                svc.run();
+                return 0;
+            }
+        });
+    }
+}

@@ -1,0 +1,252 @@
+package io.dimstream.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dimstream.broker.EmbeddedKafkaBroker;
+import io.dimstream.core.kafka.AvroSerde;
+import io.dimstream.core.kafka.Topics;
+import io.dimstream.ingest.jdbc.JdbcSource;
+import io.dimstream.ingest.jdbc.JdbcSourceConfig;
+import io.dimstream.ingest.kafka.IngestKafka;
+import io.dimstream.ingest.kafka.KafkaIngestState;
+import io.dimstream.ingest.kafka.KafkaSubmissionSink;
+import io.dimstream.ingest.labels.LabelLoader;
+import io.dimstream.schemas.CrystalSubmission;
+import io.dimstream.schemas.Label;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** PostgreSQL → Kafka with durable watermark + hashes in compacted topics, across a restart of the ingester. */
+class KafkaIngestTest {
+    @TempDir
+    Path tmp;
+
+    static EmbeddedKafkaBroker broker;
+    static EmbeddedPostgres pg;
+
+    @org.junit.jupiter.api.BeforeAll
+    static void start() throws Exception {
+        broker = EmbeddedKafkaBroker.builder().tempDir().build().start();
+        pg = EmbeddedPostgres.builder().start();
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void stop() throws Exception {
+        pg.close();
+        broker.close();
+    }
+
+    @Test
+    void jdbcToKafkaResumesAfterRestartWithoutDuplicatesAndLoadsLabels() throws Exception {
+        List<TestData.Row> rows = TestData.mpSample();
+        {
+            try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE structures (mp_id text PRIMARY KEY, cif text, updated_at timestamptz NOT NULL)");
+            }
+            LocalDateTime t0 = LocalDateTime.of(2024, 1, 1, 0, 0);
+            for (int i = 0; i < 10; i++) {
+                insert(pg, rows.get(i).id(), rows.get(i).cif(), t0.plusMinutes(i / 4));
+            }
+            Map<String, Object> kafka = Map.of("bootstrap.servers", broker.bootstrapServers());
+            Topics topics = Topics.defaults();
+            IngestKafka.ensureTopics(kafka, topics, 3);
+            String url = pg.getJdbcUrl("postgres", "postgres");
+
+            IngestStats first = runIngest(kafka, url);
+            assertEquals(10, first.produced());
+
+            // restart: new state object reads the compacted topics back
+            insert(pg, rows.get(10).id(), rows.get(10).cif(), t0.plusMinutes(10));
+            insert(pg, rows.get(11).id(), rows.get(11).cif(), t0.plusMinutes(10));
+            try (KafkaIngestState state = new KafkaIngestState(kafka)) {
+                Watermark wm = state.watermark(new JdbcSource(cfg(url)).key()).orElseThrow();
+                assertEquals(rows.get(9).id(), wm.get("id"));
+                assertEquals("timestamptz", wm.get("change_type"));
+                assertEquals(10, state.recordsProduced(new JdbcSource(cfg(url)).key()));
+            }
+            IngestStats second = runIngest(kafka, url);
+            assertEquals(2, second.read(), "resumed after the stored watermark");
+            assertEquals(2, second.produced());
+
+            // a full re-read (watermark lost, hashes kept) produces nothing new
+            try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
+                st.execute("CREATE VIEW structures_v AS SELECT * FROM structures");
+            }
+            JdbcSourceConfig viewCfg = new JdbcSourceConfig(url, props(), "structures_v", null, "mp_id", "cif", "updated_at", 5, "");
+            try (KafkaIngestState state = new KafkaIngestState(kafka);
+                 KafkaSubmissionSink sink = new KafkaSubmissionSink(kafka, topics.raw(), topics.labels())) {
+                IngestStats again = new Ingestor(new JdbcSource(viewCfg), sink, state, null).runOnce();
+                assertEquals(12, again.read());
+                assertEquals(0, again.produced());
+                assertEquals(12, again.unchanged());
+            }
+
+            List<CrystalSubmission> raw = readAll(broker.bootstrapServers(), topics.raw(), AvroSerde.of(CrystalSubmission.class));
+            assertEquals(12, raw.size(), "exactly one record per structure");
+            assertEquals(rows.stream().map(TestData.Row::id).collect(Collectors.toSet()),
+                    raw.stream().map(CrystalSubmission::getId).collect(Collectors.toSet()));
+
+            // labels from a CSV, twice: the second load produces nothing
+            Path csv = tmp.resolve("labels.csv");
+            StringBuilder sb = new StringBuilder("material_id,band_gap,formation_energy_per_atom\n");
+            for (TestData.Row r : rows) {
+                sb.append(r.id()).append(',').append(r.bandGap()).append(',').append(r.formationEnergy()).append('\n');
+            }
+            sb.append("mp-bad,n/a,\n");
+            Files.writeString(tmp.resolve("labels.csv"), sb);
+            LabelLoader loader = new LabelLoader("material_id", List.of("band_gap", "formation_energy_per_atom"), "test");
+            try (KafkaIngestState state = new KafkaIngestState(kafka);
+                 KafkaSubmissionSink sink = new KafkaSubmissionSink(kafka, topics.raw(), topics.labels())) {
+                LabelLoader.Result r1 = loader.load(csv, sink, state);
+                assertEquals(24, r1.produced());
+                assertEquals(1, r1.bad().size());
+                assertEquals("labels.not_a_number", r1.bad().get(0).errorType());
+                assertEquals(1, r1.empty());
+            }
+            try (KafkaIngestState state = new KafkaIngestState(kafka);
+                 KafkaSubmissionSink sink = new KafkaSubmissionSink(kafka, topics.raw(), topics.labels())) {
+                assertEquals(0, loader.load(csv, sink, state).produced());
+            }
+            List<Label> labels = readAll(broker.bootstrapServers(), topics.labels(), AvroSerde.of(Label.class));
+            assertEquals(24, labels.size());
+            Label l = labels.stream().filter(x -> x.getId().equals(rows.get(3).id()) && x.getProperty().equals("band_gap")).findFirst().orElseThrow();
+            assertEquals(rows.get(3).bandGap(), l.getValue(), 0);
+        }
+    }
+
+    @Test
+    void transactionalIngestExposesNothingOfACrashedBatchAndProducesEachStructureOnce() throws Exception {
+        List<TestData.Row> rows = TestData.mpSample();
+        {
+            try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
+                st.execute("CREATE TABLE structures_tx (mp_id text PRIMARY KEY, cif text, updated_at timestamptz NOT NULL)");
+            }
+            for (int i = 0; i < 12; i++) {
+                insertInto("structures_tx", rows.get(i).id(), rows.get(i).cif(), LocalDateTime.of(2024, 1, 1, 0, i));
+            }
+            Map<String, Object> kafka = Map.of("bootstrap.servers", broker.bootstrapServers());
+            Map<String, Object> tt = new HashMap<>();
+            tt.put(Topics.RAW_CONFIG, "tx.raw");
+            tt.put(Topics.LABELS_CONFIG, "tx.labels");
+            IngestKafka.ensureTopics(kafka, Topics.from(tt), 3);
+            String url = pg.getJdbcUrl("postgres", "postgres");
+            String key = new JdbcSource(txCfg(url)).key();
+
+            // ingester 1 commits one batch of 4, then dies in the middle of the next (5 records sent, no commit)
+            io.dimstream.ingest.kafka.TransactionalKafkaIngest tx1 = new io.dimstream.ingest.kafka.TransactionalKafkaIngest(
+                    kafka, "tx.raw", "tx.labels", "tx.wm", "tx.hash", 3, key);
+            JdbcSource src1 = new JdbcSource(txCfg(url));
+            src1.start(Watermark.NONE);
+            SourceBatch b = src1.next();
+            for (SourceRecord r : b.records()) {
+                tx1.submit(CrystalSubmission.newBuilder().setId(r.id()).setSource(key).setPayload(r.payload())
+                        .setSubmittedAt(java.time.Instant.now()).build());
+                tx1.putContentHash(r.id(), ContentHash.of(r.format(), r.payload()));
+            }
+            tx1.commit(key, b.commit(), 4);
+            for (int i = 4; i < 9; i++) {
+                tx1.submit(CrystalSubmission.newBuilder().setId(rows.get(i).id()).setSource(key).setPayload("partial")
+                        .setSubmittedAt(java.time.Instant.now()).build());
+            }
+            tx1.flush(); // on the broker, but never committed; the process "dies" here (no close)
+
+            // ingester 2 fences ingester 1 (aborting its transaction) and resumes from the committed watermark
+            IngestStats s2;
+            try (io.dimstream.ingest.kafka.TransactionalKafkaIngest tx2 = new io.dimstream.ingest.kafka.TransactionalKafkaIngest(
+                    kafka, "tx.raw", "tx.labels", "tx.wm", "tx.hash", 3, key); JdbcSource src2 = new JdbcSource(txCfg(url))) {
+                s2 = new Ingestor(src2, tx2, tx2, null).runOnce();
+            }
+            assertEquals(8, s2.read(), "resumed after the committed batch");
+            assertEquals(8, s2.produced());
+            List<CrystalSubmission> committed = readAll(broker.bootstrapServers(), "tx.raw", AvroSerde.of(CrystalSubmission.class), "read_committed");
+            assertEquals(12, committed.size(), "each structure exactly once");
+            assertEquals(12, committed.stream().map(CrystalSubmission::getId).distinct().count());
+            assertTrue(committed.stream().noneMatch(x -> x.getPayload().equals("partial")));
+            List<CrystalSubmission> all = readAll(broker.bootstrapServers(), "tx.raw", AvroSerde.of(CrystalSubmission.class), "read_uncommitted");
+            assertEquals(17, all.size(), "the 5 aborted records are in the log, invisible to read_committed");
+            try (KafkaIngestState state = new KafkaIngestState(kafka, "tx.wm", "tx.hash", 3)) {
+                assertEquals(rows.get(11).id(), state.watermark(key).orElseThrow().get("id"));
+                assertEquals(12, state.recordsProduced(key));
+            }
+        }
+    }
+
+    private static Properties props() {
+        Properties p = new Properties();
+        p.setProperty("user", "postgres");
+        return p;
+    }
+
+    private static JdbcSourceConfig txCfg(String url) {
+        return new JdbcSourceConfig(url, props(), "structures_tx", null, "mp_id", "cif", "updated_at", 4, "");
+    }
+
+    private static JdbcSourceConfig cfg(String url) {
+        return new JdbcSourceConfig(url, props(), "structures", null, "mp_id", "cif", "updated_at", 4, "");
+    }
+
+    private static IngestStats runIngest(Map<String, Object> kafka, String url) throws Exception {
+        try (KafkaIngestState state = new KafkaIngestState(kafka);
+             KafkaSubmissionSink sink = new KafkaSubmissionSink(kafka, "crystals.raw", "crystals.labels");
+             JdbcSource src = new JdbcSource(cfg(url))) {
+            return new Ingestor(src, sink, state, null).runOnce();
+        }
+    }
+
+    private static void insert(EmbeddedPostgres pg, String id, String cif, LocalDateTime t) throws Exception {
+        insertInto("structures", id, cif, t);
+    }
+
+    private static void insertInto(String table, String id, String cif, LocalDateTime t) throws Exception {
+        try (Connection c = pg.getPostgresDatabase().getConnection();
+             PreparedStatement ps = c.prepareStatement("INSERT INTO " + table + " VALUES (?, ?, ?)")) {
+            ps.setString(1, id);
+            ps.setString(2, cif);
+            ps.setTimestamp(3, Timestamp.valueOf(t));
+            ps.executeUpdate();
+        }
+    }
+
+    static <T extends org.apache.avro.specific.SpecificRecord> List<T> readAll(String bs, String topic, AvroSerde<T> serde) {
+        return readAll(bs, topic, serde, "read_uncommitted");
+    }
+
+    static <T extends org.apache.avro.specific.SpecificRecord> List<T> readAll(String bs, String topic, AvroSerde<T> serde, String isolation) {
+        Map<String, Object> c = new HashMap<>();
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bs);
+        List<T> out = new ArrayList<>();
+        try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(c, new StringDeserializer(), serde)) {
+            List<TopicPartition> tps = consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(tps);
+            consumer.seekToBeginning(tps);
+            Map<TopicPartition, Long> end = consumer.endOffsets(tps);
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (tps.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp)) && System.currentTimeMillis() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
+            }
+        }
+        return out;
+    }
+}

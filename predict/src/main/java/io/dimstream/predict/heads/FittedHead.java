@@ -1,0 +1,18 @@
+package io.dimstream.predict.heads;
+
+import java.util.Map;
+
+/**
+ * A head fitted on all labelled rows, with its cross-validated quality.
+ *
+ * @param head     the head refitted on all rows with the chosen hyper-parameters
+ * @param cvMae    k-fold cross-validated mean absolute error of the chosen setting (NaN if too few rows)
+ * @param cvRmse   same, root mean squared error
+ * @param n        rows used
+ * @param details  chosen hyper-parameters and per-setting CV MAE (for logs/reports)
+ */
+public record FittedHead(Head head, double cvMae, double cvRmse, int n, Map<String, Double> details) {
+    public FittedHead {
+        details = Map.copyOf(details);
+    }
+}

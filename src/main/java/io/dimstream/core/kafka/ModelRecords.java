@@ -1,0 +1,94 @@
+package io.dimstream.core.kafka;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dimstream.core.encoder.ModelMetadata;
+import io.dimstream.core.encoder.TensorSpec;
+import io.dimstream.schemas.ModelStatus;
+import io.dimstream.schemas.ModelVersion;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Converts between an encoder's {@link ModelMetadata} (the {@code model.json} of a model directory)
+ * and the {@link ModelVersion} record published on {@code models.registry} / {@code models.history}.
+ *
+ * <p>{@code inputSpec} is JSON {@code {"featureDim":F,"inputs":[{"name","type","shape"}...]}};
+ * {@code outputSpec} is JSON {@code {"embeddingDim":E,"localDim":L,"outputs":[...],"config":{...}}}.
+ */
+public final class ModelRecords {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ModelRecords() {
+    }
+
+    /** The registry record of a model whose ONNX bytes travel inline. */
+    public static ModelVersion toRecord(ModelMetadata meta, byte[] onnx, Integer parentVersion, long corpusSize,
+                                        ModelStatus status) {
+        Map<String, Object> in = new LinkedHashMap<>();
+        in.put("featureDim", meta.featureDim());
+        in.put("inputs", meta.inputs());
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("embeddingDim", meta.embeddingDim());
+        out.put("localDim", meta.localDim());
+        out.put("outputs", meta.outputs());
+        out.put("config", meta.config());
+        Instant created;
+        try {
+            created = meta.createdAt() == null ? Instant.now() : Instant.parse(meta.createdAt());
+        } catch (RuntimeException e) {
+            created = Instant.now();
+        }
+        try {
+            return ModelVersion.newBuilder()
+                    .setModelName(meta.name())
+                    .setVersion(meta.version())
+                    .setParentVersion(parentVersion)
+                    .setCreatedAt(created)
+                    .setFeaturizerVersion(meta.featurizerVersion())
+                    .setInputSpec(JSON.writeValueAsString(in))
+                    .setOutputSpec(JSON.writeValueAsString(out))
+                    .setOnnx(ByteBuffer.wrap(onnx))
+                    .setUri(null)
+                    .setSha256(ModelMetadata.sha256(onnx))
+                    .setCorpusSize(corpusSize)
+                    .setMetrics(new LinkedHashMap<>(meta.metrics()))
+                    .setStatus(status)
+                    .build();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The metadata an encoder runtime needs, read back from a record.
+     *
+     * @throws IllegalArgumentException when the spec JSON is malformed
+     */
+    public static ModelMetadata metadata(ModelVersion mv) {
+        try {
+            JsonNode in = JSON.readTree(mv.getInputSpec());
+            JsonNode out = JSON.readTree(mv.getOutputSpec());
+            if (in == null || out == null || !in.has("inputs") || !out.has("outputs")) {
+                throw new IllegalArgumentException("inputSpec/outputSpec lack 'inputs'/'outputs'");
+            }
+            List<TensorSpec> inputs = JSON.convertValue(in.get("inputs"), new TypeReference<List<TensorSpec>>() { });
+            List<TensorSpec> outputs = JSON.convertValue(out.get("outputs"), new TypeReference<List<TensorSpec>>() { });
+            Map<String, Object> config = out.has("config")
+                    ? JSON.convertValue(out.get("config"), new TypeReference<Map<String, Object>>() { }) : Map.of();
+            return new ModelMetadata(mv.getModelName(), mv.getVersion(), mv.getFeaturizerVersion(),
+                    in.path("featureDim").asInt(0), out.path("embeddingDim").asInt(0), out.path("localDim").asInt(0),
+                    inputs, outputs, new LinkedHashMap<>(mv.getMetrics()), mv.getSha256(),
+                    mv.getCreatedAt() == null ? null : mv.getCreatedAt().toString(), config);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("model " + mv.getModelName() + " v" + mv.getVersion()
+                    + ": bad input/output spec: " + e.getMessage(), e);
+        }
+    }
+}

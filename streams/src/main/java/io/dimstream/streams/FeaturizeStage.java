@@ -1,0 +1,74 @@
+package io.dimstream.streams;
+
+import io.dimstream.core.featurize.FeaturizedCrystal;
+import io.dimstream.core.kafka.AvroSerde;
+import io.dimstream.schemas.CrystalFeatures;
+import io.dimstream.schemas.CrystalSubmission;
+import io.dimstream.schemas.DeadLetter;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.KeyValue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * raw bytes → {@code CrystalFeatures} or {@code DeadLetter}. Never throws for bad input: undecodable
+ * records, unsupported formats, parse and featurize errors all become dead letters carrying the
+ * original bytes, with one log line each.
+ */
+public final class FeaturizeStage {
+
+    private static final Logger log = LoggerFactory.getLogger(FeaturizeStage.class);
+
+    private final Featurize featurize;
+    private final String rawTopic;
+    private final Counters counters;
+    private final AvroSerde<CrystalSubmission> submissions = AvroSerde.of(CrystalSubmission.class);
+
+    public FeaturizeStage(Featurize featurize, String rawTopic, Counters counters) {
+        this.featurize = featurize;
+        this.rawTopic = rawTopic;
+        this.counters = counters;
+    }
+
+    /** The output record (key = structure id) for one raw record. */
+    public KeyValue<String, SpecificRecord> apply(String key, byte[] value) {
+        counters.inc("raw.in");
+        CrystalSubmission sub;
+        try {
+            sub = submissions.fromBytes(value);
+        } catch (RuntimeException e) {
+            return dead(key, value, new StageException("ingest", "avro.undecodable", e.getMessage()));
+        }
+        String id = sub.getId() == null || sub.getId().isBlank() ? key : sub.getId();
+        try {
+            FeaturizedCrystal fc = featurize.apply(sub);
+            long now = System.currentTimeMillis();
+            CrystalFeatures out = fc.toAvro(sub.getSubmittedAt() == null ? 0 : sub.getSubmittedAt().toEpochMilli(), now);
+            counters.inc("features.out");
+            return KeyValue.pair(fc.id(), out);
+        } catch (StageException e) {
+            return dead(id, value, e);
+        } catch (RuntimeException e) {
+            // a defect in parse/featurize code, not the input's fault: still no crash, but say so loudly
+            log.error("{} {}: unexpected {} while featurizing", rawTopic, id, e.toString(), e);
+            return dead(id, value, new StageException("featurize", "internal_error", e.toString()));
+        }
+    }
+
+    private KeyValue<String, SpecificRecord> dead(String id, byte[] original, StageException e) {
+        counters.inc("dlq." + e.stage() + "." + e.errorType());
+        log.warn("dead letter {} [{}/{}]: {}", id, e.stage(), e.errorType(), e.getMessage());
+        DeadLetter dl = DeadLetter.newBuilder()
+                .setId(id == null ? "" : id)
+                .setStage(e.stage())
+                .setErrorType(e.errorType())
+                .setMessage(e.getMessage() == null ? "" : e.getMessage())
+                .setOriginalTopic(rawTopic)
+                .setOriginalPayload(original == null ? null : ByteBuffer.wrap(original))
+                .setFailedAt(Instant.now())
+                .build();
+        return KeyValue.pair(id, dl);
+    }
+}

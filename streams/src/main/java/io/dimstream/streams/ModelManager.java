@@ -1,0 +1,303 @@
+package io.dimstream.streams;
+
+import io.dimstream.core.encoder.CrystalEncoder;
+import io.dimstream.schemas.ModelStatus;
+import io.dimstream.schemas.ModelVersion;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The model serving slot of one app instance. Model records offered by the registry follower are
+ * verified and loaded on a dedicated loader thread (never a stream thread): status PROMOTED, newer
+ * than the serving version, featurizer version, size cap, sha256 of the bytes, then the ONNX load and
+ * input-spec check of the {@link EncoderLoader}, then any extra {@link ModelCheck}s. A model that
+ * passes is swapped in atomically (in-flight batches finish on the old one, which is then closed);
+ * one that fails is logged in one line and counted ({@code models.rejected.<reason>}) and the
+ * serving model stays.
+ */
+public final class ModelManager implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ModelManager.class);
+
+    /** An extra verification (e.g. a signature check) run before the ONNX bytes are loaded. */
+    @FunctionalInterface
+    public interface ModelCheck {
+        void check(ModelVersion version, byte[] onnx) throws ModelRejectedException;
+    }
+
+    /** A served model and the record it came from. */
+    public record Serving(CrystalEncoder encoder, ModelVersion record) {
+        public int version() {
+            return record.getVersion();
+        }
+    }
+
+    private final String modelName;
+    private final int featurizerVersion;
+    private final long maxModelBytes;
+    private final EncoderLoader loader;
+    private final List<ModelCheck> checks;
+    private final Counters counters;
+    private final ExecutorService loaderThread;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final List<Consumer<Integer>> swapListeners = new CopyOnWriteArrayList<>();
+    private volatile Serving serving;
+    private volatile int highestSeen;
+    private volatile String lastRejection = "";
+
+    public ModelManager(String modelName, int featurizerVersion, long maxModelBytes, EncoderLoader loader,
+                        List<ModelCheck> checks, Counters counters) {
+        this.modelName = modelName;
+        this.featurizerVersion = featurizerVersion;
+        this.maxModelBytes = maxModelBytes;
+        this.loader = loader;
+        this.checks = List.copyOf(checks);
+        this.counters = counters;
+        // ONNX Runtime's environment/session creation needs more native stack than the JVM's 1 MiB
+        // default thread stack (it segfaults there on this platform): load on a 16 MiB-stack thread.
+        this.loaderThread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(null, r, "model-loader-" + modelName, 16L << 20);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public String modelName() {
+        return modelName;
+    }
+
+    public int featurizerVersion() {
+        return featurizerVersion;
+    }
+
+    /** Queues a registry record for verification and loading (returns at once). */
+    public void offer(ModelVersion record) {
+        if (!modelName.equals(record.getModelName())) {
+            return;
+        }
+        loaderThread.execute(() -> verifyAndSwap(record));
+    }
+
+    /** The serving version, if any. */
+    public Optional<Integer> currentVersion() {
+        Serving s = serving;
+        return s == null ? Optional.empty() : Optional.of(s.version());
+    }
+
+    public Optional<ModelVersion> currentRecord() {
+        Serving s = serving;
+        return s == null ? Optional.empty() : Optional.of(s.record());
+    }
+
+    public String lastRejection() {
+        return lastRejection;
+    }
+
+    /**
+     * Runs {@code f} with the serving model; the model is not closed while {@code f} runs. Returns
+     * empty when no model is serving yet.
+     */
+    public <R> Optional<R> withModel(Function<Serving, R> f) {
+        lock.readLock().lock();
+        try {
+            Serving s = serving;
+            return s == null ? Optional.empty() : Optional.ofNullable(f.apply(s));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Called (on the loader thread) with the new version after each swap. */
+    public void addSwapListener(Consumer<Integer> l) {
+        swapListeners.add(l);
+    }
+
+    /** Waits until {@code version} (or newer) serves; for tests and the demo. */
+    public boolean awaitVersion(int version, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            Serving s = serving;
+            if (s != null && s.version() >= version) {
+                return true;
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
+    /** Blocks until every record offered so far has been handled. */
+    public void drain(Duration timeout) throws InterruptedException {
+        try {
+            loaderThread.submit(() -> { }).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("model loader did not drain: " + e, e);
+        }
+    }
+
+    void verifyAndSwap(ModelVersion record) {
+        int v = record.getVersion();
+        Serving cur = serving;
+        if (record.getStatus() != ModelStatus.PROMOTED) {
+            log.info("model {} v{} has status {}: not served", modelName, v, record.getStatus());
+            counters.inc("models.ignored.not_promoted");
+            return;
+        }
+        if (cur != null && v <= cur.version() || v <= 0) {
+            log.debug("model {} v{} is not newer than serving v{}", modelName, v, cur == null ? 0 : cur.version());
+            return;
+        }
+        if (v <= highestSeen && cur != null) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        CrystalEncoder enc;
+        try {
+            byte[] onnx = verifiedBytes(record);
+            for (ModelCheck c : checks) {
+                c.check(record, onnx);
+            }
+            log.info("model {} v{}: verifying and loading {} bytes", modelName, v, onnx.length);
+            try {
+                enc = loader.load(record, onnx);
+            } catch (ModelRejectedException e) {
+                throw e;
+            } catch (RuntimeException | LinkageError e) {
+                throw new ModelRejectedException("onnx_load", "ONNX model does not load: " + e.getMessage());
+            }
+            try {
+                if (enc.featurizerVersion() != featurizerVersion) {
+                    throw new ModelRejectedException("featurizer_version", "model expects featurizer v"
+                            + enc.featurizerVersion() + ", this app featurizes with v" + featurizerVersion);
+                }
+            } catch (ModelRejectedException e) {
+                enc.close();
+                throw e;
+            }
+        } catch (ModelRejectedException e) {
+            lastRejection = "v" + v + " " + e.reason() + ": " + e.getMessage();
+            counters.inc("models.rejected." + e.reason());
+            counters.inc("models.rejected");
+            log.warn("model {} v{} rejected ({}): {}; still serving {}", modelName, v, e.reason(), e.getMessage(),
+                    cur == null ? "no model" : "v" + cur.version());
+            return;
+        }
+        highestSeen = Math.max(highestSeen, v);
+        Serving old;
+        lock.writeLock().lock();
+        try {
+            old = serving;
+            serving = new Serving(enc, record);
+        } finally {
+            lock.writeLock().unlock();
+        }
+        if (old != null) {
+            try {
+                old.encoder().close();
+            } catch (RuntimeException e) {
+                log.warn("closing model v{}: {}", old.version(), e.toString());
+            }
+        }
+        counters.inc("models.swaps");
+        log.info("model {} v{} now serving (was {}), loaded and verified in {} ms", modelName, v,
+                old == null ? "none" : "v" + old.version(), (System.nanoTime() - t0) / 1_000_000);
+        for (Consumer<Integer> l : swapListeners) {
+            try {
+                l.accept(v);
+            } catch (RuntimeException e) {
+                log.warn("swap listener failed: {}", e.toString());
+            }
+        }
+    }
+
+    private byte[] verifiedBytes(ModelVersion record) throws ModelRejectedException {
+        if (record.getFeaturizerVersion() != featurizerVersion) {
+            throw new ModelRejectedException("featurizer_version", "model was trained on featurizer v"
+                    + record.getFeaturizerVersion() + ", this app featurizes with v" + featurizerVersion);
+        }
+        byte[] bytes;
+        ByteBuffer inline = record.getOnnx();
+        if (inline != null) {
+            ByteBuffer b = inline.duplicate();
+            if (b.remaining() > maxModelBytes) {
+                throw new ModelRejectedException("too_large", b.remaining() + " bytes > cap " + maxModelBytes);
+            }
+            bytes = new byte[b.remaining()];
+            b.get(bytes);
+        } else if (record.getUri() != null) {
+            bytes = readUri(record.getUri());
+        } else {
+            throw new ModelRejectedException("no_bytes", "record has neither ONNX bytes nor a uri");
+        }
+        String sha = sha256Hex(bytes);
+        if (!sha.equalsIgnoreCase(record.getSha256())) {
+            throw new ModelRejectedException("sha256_mismatch", "sha256 of the " + bytes.length + " ONNX bytes is "
+                    + sha + ", record says " + record.getSha256());
+        }
+        return bytes;
+    }
+
+    private byte[] readUri(String uri) throws ModelRejectedException {
+        try {
+            URI u = URI.create(uri);
+            if (!"file".equals(u.getScheme())) {
+                throw new ModelRejectedException("uri", "unsupported model uri scheme: " + uri);
+            }
+            Path p = Path.of(u);
+            long size = Files.size(p);
+            if (size > maxModelBytes) {
+                throw new ModelRejectedException("too_large", size + " bytes > cap " + maxModelBytes);
+            }
+            try (InputStream in = Files.newInputStream(p)) {
+                return in.readAllBytes();
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ModelRejectedException("uri", "cannot read model from " + uri + ": " + e.getMessage());
+        }
+    }
+
+    public static String sha256Hex(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        loaderThread.shutdownNow();
+        try {
+            loaderThread.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        lock.writeLock().lock();
+        try {
+            if (serving != null) {
+                serving.encoder().close();
+                serving = null;
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package io.dimstream.streams;
+
+import io.dimstream.core.kafka.Topics;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running streams-app instance: model manager + topology + {@link KafkaStreams}. Start with
+ * {@link #start()}, stop with {@link #close()} (also on SIGTERM through the CLI's shutdown hook).
+ */
+public final class StreamsApp implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(StreamsApp.class);
+
+    private final StreamsAppConfig config;
+    private final Counters counters = new Counters();
+    private final BackfillStatus backfill = new BackfillStatus();
+    private final ModelManager models;
+    private final Topology topology;
+    private final KafkaStreams streams;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    public StreamsApp(StreamsAppConfig config, Featurize featurize, EncoderLoader loader,
+                      List<ModelManager.ModelCheck> extraChecks) {
+        this.config = config;
+        this.models = new ModelManager(config.getString(StreamsAppConfig.MODEL_NAME), featurize.featurizerVersion(),
+                config.getLong(StreamsAppConfig.MODEL_MAX_BYTES), loader, extraChecks, counters);
+        this.topology = new TopologyFactory(config, featurize, models, counters, backfill).build();
+        this.streams = new KafkaStreams(topology, config.kafkaStreamsProperties());
+        streams.setUncaughtExceptionHandler(e -> {
+            log.error("stream thread failed: {}", e.toString(), e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.setStateListener((now, before) -> {
+            log.info("streams state {} -> {}", before, now);
+            if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
+                stopped.countDown();
+            }
+        });
+    }
+
+    /** Creates missing topics (when {@code topics.create}) and starts processing. */
+    public StreamsApp start() {
+        if (config.getBoolean(StreamsAppConfig.TOPICS_CREATE)) {
+            Map<String, Object> adminProps = new java.util.HashMap<>(config.passThrough());
+            adminProps.put("bootstrap.servers", config.getString(StreamsAppConfig.BOOTSTRAP_SERVERS));
+            adminProps.keySet().removeIf(k -> !org.apache.kafka.clients.admin.AdminClientConfig.configNames().contains(k));
+            try (Admin admin = Admin.create(adminProps)) {
+                short rf = config.getShort(StreamsAppConfig.TOPICS_REPLICATION);
+                Topics t = config.topics();
+                t.ensureAll(admin, config.getInt(StreamsAppConfig.TOPICS_PARTITIONS),
+                        rf > 0 ? Optional.of(rf) : Optional.empty());
+            }
+        }
+        log.info("starting streams app {} (model {}, batch {}, {} on {})",
+                config.getString(StreamsAppConfig.APPLICATION_ID), models.modelName(),
+                config.getInt(StreamsAppConfig.BATCH_SIZE), StreamsConfig.EXACTLY_ONCE_V2,
+                config.getString(StreamsAppConfig.BOOTSTRAP_SERVERS));
+        streams.start();
+        return this;
+    }
+
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (streams.state() == KafkaStreams.State.RUNNING) {
+                return true;
+            }
+            Thread.sleep(50);
+        }
+        return false;
+    }
+
+    /** Blocks until the app stops (closed or failed). */
+    public void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    public boolean awaitStop(Duration timeout) throws InterruptedException {
+        return stopped.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    public ModelManager models() {
+        return models;
+    }
+
+    public Counters counters() {
+        return counters;
+    }
+
+    public BackfillStatus backfill() {
+        return backfill;
+    }
+
+    public Topology topology() {
+        return topology;
+    }
+
+    @Override
+    public void close() {
+        log.info("stopping streams app {}", config.getString(StreamsAppConfig.APPLICATION_ID));
+        streams.close(Duration.ofSeconds(30));
+        models.close();
+        stopped.countDown();
+    }
+}

@@ -1,0 +1,33 @@
+package io.dimstream.trainer.service;
+
+import io.dimstream.core.featurize.FeaturizedCrystal;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What the trainer service needs from the DIM training code: train a candidate (optionally
+ * warm-started from a parent) within a budget, score a model's DIM loss on a validation set, and
+ * check that its ONNX export computes what the trained weights compute.
+ */
+public interface CandidateTrainer {
+
+    /** Limits of one training run. */
+    record Budget(Duration wallClock, int maxSteps) {
+    }
+
+    /**
+     * Trains version {@code version} of {@code modelName} on {@code train} ({@code validation} is for
+     * the trainer's own monitoring; the gate scores it separately with {@link #validationLoss}).
+     *
+     * @param parent the serving version's trained model to warm-start from, if available
+     */
+    TrainedModel train(String modelName, int version, List<FeaturizedCrystal> train,
+                       List<FeaturizedCrystal> validation, Optional<TrainedModel> parent, Budget budget) throws Exception;
+
+    /** Mean DIM loss of {@code model} on {@code validation} (deterministic for a given input). */
+    double validationLoss(TrainedModel model, List<FeaturizedCrystal> validation) throws Exception;
+
+    /** Largest absolute difference between the trained weights' and the ONNX export's embeddings. */
+    double onnxParity(TrainedModel model, List<FeaturizedCrystal> sample) throws Exception;
+}

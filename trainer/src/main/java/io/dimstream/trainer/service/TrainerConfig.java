@@ -1,0 +1,117 @@
+package io.dimstream.trainer.service;
+
+import io.dimstream.core.kafka.Topics;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+
+/**
+ * Typed configuration of the trainer service ({@link #CONFIG_DEF}: name, type, default, validator,
+ * description per field). Keys that are not trainer fields pass straight to the Kafka clients
+ * (e.g. {@code security.protocol}, {@code ssl.*}, {@code sasl.*}).
+ */
+public final class TrainerConfig extends AbstractConfig {
+
+    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
+    public static final String MODEL_NAME = "model.name";
+    public static final String DATA_DIR = "trainer.dir";
+    public static final String LEASE_TOPIC = "topics.trainer.lease";
+    public static final String INTERVAL_MS = "schedule.interval.ms";
+    public static final String MIN_NEW = "min.new.structures";
+    public static final String MIN_CORPUS = "min.corpus.size";
+    public static final String BUDGET_SECONDS = "budget.seconds";
+    public static final String BUDGET_STEPS = "budget.steps";
+    public static final String VALIDATION_PERCENT = "validation.percent";
+    public static final String GATE_TOLERANCE = "gate.max.loss.increase";
+    public static final String PARITY_TOLERANCE = "parity.tolerance";
+    public static final String MODEL_ARCH = "model.arch";
+    public static final String SEED = "train.seed";
+    public static final String TOPICS_CREATE = "topics.create";
+    public static final String TOPICS_PARTITIONS = "topics.partitions";
+
+    public static final ConfigDef CONFIG_DEF = configDef();
+
+    private static ConfigDef configDef() {
+        ConfigDef d = new ConfigDef()
+                .define(BOOTSTRAP_SERVERS, Type.STRING, "127.0.0.1:9092", Importance.HIGH, "Kafka bootstrap servers.")
+                .define(MODEL_NAME, Type.STRING, "sitenet-dim", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                        "Model name this trainer publishes (one active trainer per name).")
+                .define(DATA_DIR, Type.STRING, "trainer-data", Importance.HIGH,
+                        "Local directory: the corpus copy (corpus/) and trained versions (models/vN/).")
+                .define(LEASE_TOPIC, Type.STRING, "models.trainer-lease", new ConfigDef.NonEmptyString(),
+                        Importance.LOW, "One-partition topic whose consumer-group owner is the active trainer.")
+                .define(INTERVAL_MS, Type.LONG, 10 * 60_000L, Range.atLeast(100), Importance.MEDIUM,
+                        "T: how often the trainer considers retraining.")
+                .define(MIN_NEW, Type.INT, 500, Range.atLeast(1), Importance.MEDIUM,
+                        "K: retrain only when at least this many structures arrived or changed since the last run.")
+                .define(MIN_CORPUS, Type.INT, 100, Range.atLeast(1), Importance.MEDIUM,
+                        "Smallest corpus the first version is trained on.")
+                .define(BUDGET_SECONDS, Type.INT, 300, Range.atLeast(1), Importance.MEDIUM,
+                        "Wall-clock budget of one training run.")
+                .define(BUDGET_STEPS, Type.INT, 2000, Range.atLeast(1), Importance.MEDIUM,
+                        "Most optimizer steps of one training run.")
+                .define(VALIDATION_PERCENT, Type.INT, 10, Range.between(1, 50), Importance.LOW,
+                        "Share of the corpus (by id hash, stable across runs) held out for the gate.")
+                .define(GATE_TOLERANCE, Type.DOUBLE, 0.0, Range.atLeast(0), Importance.MEDIUM,
+                        "Relative increase of validation DIM loss over the serving version still accepted (0 = not worse).")
+                .define(PARITY_TOLERANCE, Type.DOUBLE, 1e-3, Range.atLeast(0), Importance.LOW,
+                        "Largest |trained - ONNX| embedding difference accepted.")
+                .define(MODEL_ARCH, Type.STRING, "default", ConfigDef.ValidString.in("default", "tiny"),
+                        Importance.MEDIUM, "Site-Net architecture of new models: default (paper size) or tiny.")
+                .define(SEED, Type.LONG, 7L, Importance.LOW, "Base seed of training runs (plus the version).")
+                .define(TOPICS_CREATE, Type.BOOLEAN, true, Importance.LOW, "Create missing topics at start.")
+                .define(TOPICS_PARTITIONS, Type.INT, 3, Range.atLeast(1), Importance.LOW,
+                        "Partitions of data topics created by this service.");
+        for (Map.Entry<String, String> e : Topics.DEFAULTS.entrySet()) {
+            d.define(e.getKey(), Type.STRING, e.getValue(), new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                    "Topic name (" + e.getKey().substring("topics.".length()) + ").");
+        }
+        return d;
+    }
+
+    public TrainerConfig(Map<?, ?> props) {
+        super(CONFIG_DEF, props, false);
+    }
+
+    public static TrainerConfig load(Path file, Map<String, String> overrides) throws IOException {
+        Map<String, Object> m = new HashMap<>();
+        if (file != null) {
+            Properties p = new Properties();
+            try (InputStream in = Files.newInputStream(file)) {
+                p.load(in);
+            }
+            p.forEach((k, v) -> m.put(k.toString(), v.toString().trim()));
+        }
+        m.putAll(overrides);
+        return new TrainerConfig(m);
+    }
+
+    public Topics topics() {
+        return Topics.from(values());
+    }
+
+    public Path dataDir() {
+        return Path.of(getString(DATA_DIR));
+    }
+
+    /** Kafka client properties: bootstrap servers plus every non-trainer key. */
+    public Map<String, Object> clientProperties() {
+        Map<String, Object> m = new HashMap<>();
+        originals().forEach((k, v) -> {
+            if (!CONFIG_DEF.names().contains(k) && v != null) {
+                m.put(k, v);
+            }
+        });
+        m.put("bootstrap.servers", getString(BOOTSTRAP_SERVERS));
+        return m;
+    }
+}

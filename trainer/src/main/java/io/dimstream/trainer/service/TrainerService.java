@@ -1,0 +1,398 @@
+package io.dimstream.trainer.service;
+
+import io.dimstream.core.featurize.FeaturizedCrystal;
+import io.dimstream.core.featurize.SiteNetFeaturizer;
+import io.dimstream.core.kafka.AvroSerde;
+import io.dimstream.core.kafka.ModelRecords;
+import io.dimstream.core.kafka.Topics;
+import io.dimstream.schemas.CrystalFeatures;
+import io.dimstream.schemas.ModelStatus;
+import io.dimstream.schemas.ModelVersion;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.zip.CRC32;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The trainer service: follows {@code crystals.features} into a {@link LocalCorpus}, retrains the
+ * encoder on schedule (every {@code schedule.interval.ms} when at least {@code min.new.structures}
+ * arrived, or once on demand) warm-starting from the serving version, gates the candidate
+ * (validation DIM loss not worse than the serving version on the same held-out split, ONNX parity)
+ * and publishes it: PROMOTED to {@code models.registry} + {@code models.history} in one transaction,
+ * or REJECTED to {@code models.history} only. One active trainer per model ({@link LeaseKeeper} +
+ * transactional-id fencing).
+ */
+public final class TrainerService implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(TrainerService.class);
+
+    /** Outcome of one training round. */
+    public record RoundResult(int version, Integer parentVersion, ModelStatus status, String reason,
+                              double valLoss, double parentValLoss, double parity, int trainSize, int valSize,
+                              long millis) {
+    }
+
+    private final TrainerConfig cfg;
+    private final CandidateTrainer trainer;
+    private final Topics topics;
+    private final String modelName;
+    private final LocalCorpus corpus;
+    private final KafkaConsumer<String, byte[]> features;
+    private final LeaseKeeper lease;
+    private final AvroSerde<CrystalFeatures> featuresSerde = AvroSerde.of(CrystalFeatures.class);
+    private final AvroSerde<ModelVersion> modelSerde = AvroSerde.of(ModelVersion.class);
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final List<RoundResult> rounds = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.concurrent.CountDownLatch loopExited = new java.util.concurrent.CountDownLatch(1);
+    private volatile boolean looping;
+    private KafkaProducer<String, byte[]> producer;
+
+    public TrainerService(TrainerConfig cfg, CandidateTrainer trainer) throws IOException {
+        this.cfg = cfg;
+        this.trainer = trainer;
+        this.topics = cfg.topics();
+        this.modelName = cfg.getString(TrainerConfig.MODEL_NAME);
+        if (cfg.getBoolean(TrainerConfig.TOPICS_CREATE)) {
+            createTopics();
+        }
+        this.corpus = new LocalCorpus(cfg.dataDir().resolve("corpus"));
+        Map<String, Object> cp = consumerProps();
+        cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        cp.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
+        this.features = new KafkaConsumer<>(cp, new StringDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> tps = features.partitionsFor(topics.features(), Duration.ofSeconds(30)).stream()
+                .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        features.assign(tps);
+        Map<TopicPartition, Long> saved = corpus.offsets();
+        for (TopicPartition tp : tps) {
+            Long o = saved.get(tp);
+            if (o == null) {
+                features.seekToBeginning(List.of(tp));
+            } else {
+                features.seek(tp, o);
+            }
+        }
+        this.lease = new LeaseKeeper(cfg.clientProperties(), cfg.getString(TrainerConfig.LEASE_TOPIC), modelName);
+    }
+
+    private Map<String, Object> consumerProps() {
+        Map<String, Object> p = new HashMap<>(cfg.clientProperties());
+        p.keySet().removeIf(k -> !ConsumerConfig.configNames().contains(k));
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Topics.MODEL_MAX_MESSAGE_BYTES);
+        p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Topics.MODEL_MAX_MESSAGE_BYTES);
+        return p;
+    }
+
+    private void createTopics() {
+        Map<String, Object> ap = new HashMap<>(cfg.clientProperties());
+        ap.keySet().removeIf(k -> !AdminClientConfig.configNames().contains(k));
+        try (Admin admin = Admin.create(ap)) {
+            List<Topics.TopicSpec> specs = new ArrayList<>(topics.specs(cfg.getInt(TrainerConfig.TOPICS_PARTITIONS)));
+            specs.add(new Topics.TopicSpec(cfg.getString(TrainerConfig.LEASE_TOPIC), 1, "compact", null, Map.of()));
+            Topics.ensure(admin, specs, Optional.empty());
+        }
+    }
+
+    public LocalCorpus corpus() {
+        return corpus;
+    }
+
+    public List<RoundResult> rounds() {
+        return List.copyOf(rounds);
+    }
+
+    public boolean isLeader() {
+        return lease.isLeader();
+    }
+
+    /** Reads the features topic up to its current end (read_committed). */
+    public void catchUp(Duration timeout) throws IOException {
+        Map<TopicPartition, Long> end = features.endOffsets(features.assignment());
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!closed.get() && System.nanoTime() < deadline
+                && end.entrySet().stream().anyMatch(e -> features.position(e.getKey()) < e.getValue())) {
+            pollOnce(Duration.ofMillis(200));
+        }
+        checkpoint();
+    }
+
+    private int pollOnce(Duration d) throws IOException {
+        int n = 0;
+        for (ConsumerRecord<String, byte[]> r : features.poll(d)) {
+            try {
+                corpus.apply(r.key(), r.value() == null ? null : featuresSerde.fromBytes(r.value()));
+                n++;
+            } catch (RuntimeException e) {
+                log.warn("{}-{}@{} ({}): skipped, not a features record: {}", r.topic(), r.partition(), r.offset(),
+                        r.key(), e.getMessage());
+            }
+        }
+        return n;
+    }
+
+    private void checkpoint() throws IOException {
+        Map<TopicPartition, Long> pos = new HashMap<>();
+        for (TopicPartition tp : features.assignment()) {
+            pos.put(tp, features.position(tp));
+        }
+        corpus.checkpoint(pos);
+    }
+
+    /** {@code --once}: catch up, wait for the lease, train and publish one version. */
+    public RoundResult runOnce(Duration timeout) throws Exception {
+        catchUp(timeout);
+        if (!lease.awaitLeader(timeout)) {
+            throw new IllegalStateException("another trainer holds the lease for " + modelName);
+        }
+        return trainRound();
+    }
+
+    /** Runs until {@link #close()}: follow features, retrain every T when at least K changed. */
+    public void run() throws Exception {
+        long interval = cfg.getLong(TrainerConfig.INTERVAL_MS);
+        int minNew = cfg.getInt(TrainerConfig.MIN_NEW);
+        int minCorpus = cfg.getInt(TrainerConfig.MIN_CORPUS);
+        long nextCheck = System.currentTimeMillis() + Math.min(interval, 5_000);
+        long lastCheckpoint = System.currentTimeMillis();
+        log.info("trainer for {} running: every {} ms when >= {} new structures (corpus {} now)", modelName, interval,
+                minNew, corpus.size());
+        looping = true;
+        try {
+            while (!closed.get()) {
+                pollOnce(Duration.ofMillis(500));
+                long now = System.currentTimeMillis();
+                if (now - lastCheckpoint > 5_000) {
+                    checkpoint();
+                    lastCheckpoint = now;
+                }
+                if (now >= nextCheck) {
+                    nextCheck = now + interval;
+                    boolean first = readModels().serving().isEmpty();
+                    boolean due = first ? corpus.size() >= minCorpus : corpus.changesSinceTraining() >= minNew;
+                    if (lease.isLeader() && due) {
+                        trainRound();
+                    } else {
+                        log.debug("no training: leader={}, corpus={}, changes={}", lease.isLeader(), corpus.size(),
+                                corpus.changesSinceTraining());
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            if (!closed.get()) {
+                throw e;
+            }
+        } finally {
+            loopExited.countDown();
+        }
+    }
+
+    /** Versions known on the model topics. */
+    record Known(Optional<ModelVersion> serving, int maxVersion) {
+    }
+
+    Known readModels() {
+        Map<String, Object> cp = consumerProps();
+        cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        ModelVersion serving = null;
+        int max = 0;
+        try (var c = new KafkaConsumer<>(cp, new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> tps = new ArrayList<>();
+            for (String t : List.of(topics.modelsRegistry(), topics.modelsHistory())) {
+                c.partitionsFor(t, Duration.ofSeconds(30)).forEach(p -> tps.add(new TopicPartition(t, p.partition())));
+            }
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            Map<TopicPartition, Long> end = c.endOffsets(tps);
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline && tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    if (!modelName.equals(r.key()) || r.value() == null) {
+                        continue;
+                    }
+                    try {
+                        ModelVersion mv = modelSerde.fromBytes(r.value());
+                        max = Math.max(max, mv.getVersion());
+                        if (r.topic().equals(topics.modelsRegistry()) && mv.getStatus() == ModelStatus.PROMOTED
+                                && (serving == null || mv.getVersion() > serving.getVersion())) {
+                            serving = mv;
+                        }
+                    } catch (RuntimeException e) {
+                        log.warn("unreadable model record at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(),
+                                e.getMessage());
+                    }
+                }
+            }
+        }
+        return new Known(Optional.ofNullable(serving), max);
+    }
+
+    /** Trains, gates and publishes one candidate now. */
+    public synchronized RoundResult trainRound() throws Exception {
+        long t0 = System.currentTimeMillis();
+        checkpoint();
+        Known known = readModels();
+        int version = known.maxVersion() + 1;
+        int valPercent = cfg.getInt(TrainerConfig.VALIDATION_PERCENT);
+        List<FeaturizedCrystal> train = new ArrayList<>();
+        List<FeaturizedCrystal> val = new ArrayList<>();
+        for (FeaturizedCrystal f : corpus.snapshot()) {
+            if (f.featurizerVersion() != SiteNetFeaturizer.VERSION) {
+                continue;
+            }
+            (bucket(f.id()) < valPercent ? val : train).add(f);
+        }
+        if (train.isEmpty() || val.isEmpty()) {
+            throw new IllegalStateException("corpus too small to train (" + train.size() + " train, " + val.size()
+                    + " validation structures)");
+        }
+        Integer parentVersion = known.serving().map(ModelVersion::getVersion).orElse(null);
+        Optional<TrainedModel> parent = parentVersion == null ? Optional.empty()
+                : TrainedModel.load(modelDir(parentVersion));
+        if (parentVersion != null && parent.isEmpty()) {
+            log.warn("serving v{} has no local trained state in {}: training from scratch", parentVersion,
+                    modelDir(parentVersion));
+        }
+        log.info("training {} v{} on {} structures ({} held out){}", modelName, version, train.size(), val.size(),
+                parent.map(p -> ", warm-starting from v" + p.version()).orElse(""));
+        var budget = new CandidateTrainer.Budget(Duration.ofSeconds(cfg.getInt(TrainerConfig.BUDGET_SECONDS)),
+                cfg.getInt(TrainerConfig.BUDGET_STEPS));
+        TrainedModel cand = trainer.train(modelName, version, train, val, parent, budget);
+        double loss = trainer.validationLoss(cand, val);
+        double parentLoss = parent.isPresent() ? trainer.validationLoss(parent.get(), val) : Double.NaN;
+        double parity = trainer.onnxParity(cand, val.subList(0, Math.min(32, val.size())));
+        double tol = cfg.getDouble(TrainerConfig.GATE_TOLERANCE);
+        String reason;
+        ModelStatus status;
+        if (!(parity <= cfg.getDouble(TrainerConfig.PARITY_TOLERANCE))) {
+            status = ModelStatus.REJECTED;
+            reason = "onnx parity " + parity + " > " + cfg.getDouble(TrainerConfig.PARITY_TOLERANCE);
+        } else if (!Double.isFinite(loss)) {
+            status = ModelStatus.REJECTED;
+            reason = "validation loss is " + loss;
+        } else if (!Double.isNaN(parentLoss) && loss > parentLoss + Math.abs(parentLoss) * tol) {
+            status = ModelStatus.REJECTED;
+            reason = String.format("validation DIM loss %.5f worse than serving v%d's %.5f", loss, parentVersion,
+                    parentLoss);
+        } else {
+            status = ModelStatus.PROMOTED;
+            reason = Double.isNaN(parentLoss) ? "first version (or no local parent to compare)"
+                    : String.format("validation DIM loss %.5f <= serving %.5f", loss, parentLoss);
+        }
+        Map<String, Double> metrics = new LinkedHashMap<>(cand.metadata().metrics());
+        metrics.put("val_dim_loss", loss);
+        if (!Double.isNaN(parentLoss)) {
+            metrics.put("parent_val_dim_loss", parentLoss);
+        }
+        metrics.put("onnx_parity_max_abs", parity);
+        metrics.put("train_size", (double) train.size());
+        metrics.put("val_size", (double) val.size());
+        metrics.put("train_seconds", (System.currentTimeMillis() - t0) / 1000.0);
+        TrainedModel published = new TrainedModel(cand.metadata().withMetrics(metrics), cand.onnx(), cand.state());
+        if (!lease.isLeader()) {
+            throw new IllegalStateException("trainer lease lost during training: v" + version + " not published");
+        }
+        if (status == ModelStatus.PROMOTED) {
+            published.save(modelDir(version));
+        }
+        publish(ModelRecords.toRecord(published.metadata(), published.onnx(), parentVersion, corpus.size(), status));
+        corpus.markTrained();
+        RoundResult rr = new RoundResult(version, parentVersion, status, reason, loss, parentLoss, parity,
+                train.size(), val.size(), System.currentTimeMillis() - t0);
+        rounds.add(rr);
+        log.info("{} v{} {}: {} (parity {}, {} ms)", modelName, version, status, reason, parity, rr.millis());
+        return rr;
+    }
+
+    private Path modelDir(int version) {
+        return cfg.dataDir().resolve("models").resolve("v" + version);
+    }
+
+    static int bucket(String id) {
+        CRC32 c = new CRC32();
+        c.update(id.getBytes(StandardCharsets.UTF_8));
+        return (int) (c.getValue() % 100);
+    }
+
+    private void publish(ModelVersion mv) {
+        if (producer == null) {
+            Map<String, Object> pp = new HashMap<>(cfg.clientProperties());
+            pp.keySet().removeIf(k -> !ProducerConfig.configNames().contains(k));
+            pp.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "dimstream-trainer-" + modelName);
+            pp.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MODEL_MAX_MESSAGE_BYTES);
+            producer = new KafkaProducer<>(pp, new StringSerializer(), new ByteArraySerializer());
+            producer.initTransactions();
+        }
+        byte[] bytes = modelSerde.toBytes(mv);
+        producer.beginTransaction();
+        try {
+            if (mv.getStatus() == ModelStatus.PROMOTED) {
+                producer.send(new ProducerRecord<>(topics.modelsRegistry(), modelName, bytes));
+            }
+            producer.send(new ProducerRecord<>(topics.modelsHistory(), modelName, bytes));
+            producer.commitTransaction();
+        } catch (RuntimeException e) {
+            try {
+                producer.abortTransaction();
+            } catch (RuntimeException ignored) {
+                // fenced: nothing to abort
+            }
+            producer.close(Duration.ofSeconds(5));
+            producer = null;
+            throw e;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (closed.getAndSet(true)) {
+            return;
+        }
+        features.wakeup();
+        if (looping) {
+            try {
+                loopExited.await(5, java.util.concurrent.TimeUnit.MINUTES); // a running round finishes first
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        synchronized (this) {
+            lease.close();
+            try {
+                checkpoint();
+            } catch (RuntimeException | IOException e) {
+                log.debug("final checkpoint: {}", e.toString());
+            }
+            features.close(Duration.ofSeconds(5));
+            if (producer != null) {
+                producer.close(Duration.ofSeconds(10));
+            }
+            corpus.close();
+        }
+    }
+}

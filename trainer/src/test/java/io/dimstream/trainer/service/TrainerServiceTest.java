@@ -1,0 +1,211 @@
+package io.dimstream.trainer.service;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDManager;
+import io.dimstream.broker.EmbeddedKafkaBroker;
+import io.dimstream.core.encoder.ModelMetadata;
+import io.dimstream.core.featurize.FeaturizedCrystal;
+import io.dimstream.core.kafka.AvroSerde;
+import io.dimstream.core.kafka.Topics;
+import io.dimstream.schemas.CrystalFeatures;
+import io.dimstream.schemas.ModelStatus;
+import io.dimstream.schemas.ModelVersion;
+import io.dimstream.trainer.SyntheticCrystals;
+import io.dimstream.trainer.model.Params;
+import io.dimstream.trainer.model.SiteNetConfig;
+import io.dimstream.trainer.onnx.OnnxExporter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The service around training (corpus, schedule, gate, publish, lease) on a real broker. The DIM
+ * training itself is replaced by a scripted {@link CandidateTrainer} that exports real ONNX graphs
+ * and reports scripted validation losses, so the gate's decisions are known in advance.
+ */
+class TrainerServiceTest {
+
+    static EmbeddedKafkaBroker broker;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void start() {
+        broker = EmbeddedKafkaBroker.builder().tempDir().build().start();
+    }
+
+    @AfterAll
+    static void stop() {
+        broker.close();
+    }
+
+    /** Scripted trainer: loss per version; records which parent each run warm-started from. */
+    static final class ScriptedTrainer implements CandidateTrainer {
+        final Map<Integer, Double> lossByVersion = new HashMap<>();
+        final List<Optional<Integer>> parents = new ArrayList<>();
+        final List<Integer> trainSizes = new ArrayList<>();
+
+        @Override
+        public TrainedModel train(String name, int version, List<FeaturizedCrystal> train,
+                                  List<FeaturizedCrystal> validation, Optional<TrainedModel> parent, Budget budget) {
+            parents.add(parent.map(TrainedModel::version));
+            trainSizes.add(train.size());
+            SiteNetConfig cfg = SiteNetConfig.tiny(9);
+            try (NDManager m = NDManager.newBaseManager(); Params p = Params.init(m, cfg, version)) {
+                byte[] onnx = OnnxExporter.export(cfg, p.toHost(), name, version);
+                ModelMetadata meta = new ModelMetadata(name, version, 1, 9, cfg.embeddingDim(), cfg.localDim(),
+                        OnnxExporter.inputs(cfg), OnnxExporter.outputs(cfg), Map.of("steps", 1.0),
+                        ModelMetadata.sha256(onnx), Instant.now().toString(), cfg.toMap());
+                return new TrainedModel(meta, onnx, ("state-of-v" + version).getBytes());
+            }
+        }
+
+        @Override
+        public double validationLoss(TrainedModel model, List<FeaturizedCrystal> validation) {
+            return lossByVersion.get(model.version());
+        }
+
+        @Override
+        public double onnxParity(TrainedModel model, List<FeaturizedCrystal> sample) {
+            return 1e-6;
+        }
+    }
+
+    Map<String, String> config(String prefix) {
+        Map<String, String> m = new HashMap<>();
+        m.put(TrainerConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+        m.put(TrainerConfig.DATA_DIR, dir.resolve("trainer").toString());
+        m.put(TrainerConfig.LEASE_TOPIC, prefix + ".lease");
+        m.put(TrainerConfig.TOPICS_PARTITIONS, "2");
+        m.put("session.timeout.ms", "6000");
+        for (var e : Topics.DEFAULTS.entrySet()) {
+            m.put(e.getKey(), prefix + "." + e.getValue());
+        }
+        return m;
+    }
+
+    void produceFeatures(String topic, List<FeaturizedCrystal> fs) {
+        AvroSerde<CrystalFeatures> serde = AvroSerde.of(CrystalFeatures.class);
+        Properties p = new Properties();
+        p.put("bootstrap.servers", broker.bootstrapServers());
+        try (var prod = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            for (FeaturizedCrystal f : fs) {
+                prod.send(new ProducerRecord<>(topic, f.id(), serde.serialize(topic, f.toAvro(1, 2))));
+            }
+        }
+    }
+
+    List<ModelVersion> read(String topic) {
+        AvroSerde<ModelVersion> serde = AvroSerde.of(ModelVersion.class);
+        Properties p = new Properties();
+        p.put("bootstrap.servers", broker.bootstrapServers());
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<ModelVersion> out = new ArrayList<>();
+        try (var c = new KafkaConsumer<>(p, new StringDeserializer(), serde)) {
+            TopicPartition tp = new TopicPartition(topic, 0);
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long end = c.endOffsets(List.of(tp)).get(tp);
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (c.position(tp) < end && System.currentTimeMillis() < deadline) {
+                c.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void trainsGatesPublishesWarmStartsAndResumesItsCorpus() throws Exception {
+        TrainerConfig cfg = new TrainerConfig(config("t1"));
+        Topics t = cfg.topics();
+        ScriptedTrainer st = new ScriptedTrainer();
+        st.lossByVersion.put(1, 5.0);
+        st.lossByVersion.put(2, 4.0);
+        st.lossByVersion.put(3, 4.5);
+        List<FeaturizedCrystal> first = SyntheticCrystals.generate(120, 1, 6);
+        try (TrainerService svc = new TrainerService(cfg, st)) {
+            produceFeatures(t.features(), first);
+            var r1 = svc.runOnce(Duration.ofSeconds(60));
+            assertEquals(1, r1.version());
+            assertEquals(ModelStatus.PROMOTED, r1.status());
+            assertEquals(120, r1.trainSize() + r1.valSize());
+            assertTrue(r1.valSize() > 0 && r1.valSize() < 40, "~10% held out: " + r1.valSize());
+
+            List<FeaturizedCrystal> more = SyntheticCrystals.generate(60, 2, 6).stream()
+                    .map(f -> new FeaturizedCrystal("b-" + f.id(), 1, f.primSites(), f.supercellSites(), 9,
+                            f.siteFeatures(), f.distances(), f.imageOf(), f.formula(), f.source()))
+                    .toList();
+            produceFeatures(t.features(), more);
+            var r2 = svc.runOnce(Duration.ofSeconds(60));
+            assertEquals(2, r2.version());
+            assertEquals(1, r2.parentVersion());
+            assertEquals(ModelStatus.PROMOTED, r2.status(), r2.reason());
+            assertEquals(Optional.of(1), st.parents.get(1), "warm start from v1");
+            assertEquals(180, r2.trainSize() + r2.valSize());
+            assertEquals(4.0, r2.valLoss());
+
+            var r3 = svc.runOnce(Duration.ofSeconds(60));
+            assertEquals(3, r3.version());
+            assertEquals(ModelStatus.REJECTED, r3.status(), "4.5 is worse than serving v2's 4.0");
+            assertTrue(r3.reason().contains("worse"), r3.reason());
+        }
+        List<ModelVersion> registry = read(t.modelsRegistry());
+        assertEquals(List.of(1, 2), registry.stream().map(ModelVersion::getVersion).toList());
+        assertTrue(registry.stream().allMatch(m -> m.getStatus() == ModelStatus.PROMOTED));
+        assertEquals(1, registry.get(1).getParentVersion());
+        assertEquals(4.0, registry.get(1).getMetrics().get("val_dim_loss"));
+        assertEquals(5.0, registry.get(1).getMetrics().get("parent_val_dim_loss"));
+        List<ModelVersion> history = read(t.modelsHistory());
+        assertEquals(List.of(1, 2, 3), history.stream().map(ModelVersion::getVersion).toList());
+        assertEquals(ModelStatus.REJECTED, history.get(2).getStatus());
+
+        // restart: the corpus comes back from disk, positioned after what it had read
+        ScriptedTrainer st2 = new ScriptedTrainer();
+        try (TrainerService svc = new TrainerService(cfg, st2)) {
+            assertEquals(180, svc.corpus().size());
+            assertEquals(180L, svc.corpus().offsets().values().stream().mapToLong(Long::longValue).sum());
+            assertEquals(0, svc.corpus().changesSinceTraining());
+        }
+    }
+
+    @Test
+    void onlyOneTrainerHoldsTheLease() throws Exception {
+        TrainerConfig a = new TrainerConfig(config("t2"));
+        Map<String, String> bProps = config("t2");
+        bProps.put(TrainerConfig.DATA_DIR, dir.resolve("trainer-b").toString());
+        TrainerConfig b = new TrainerConfig(bProps);
+        try (TrainerService first = new TrainerService(a, new ScriptedTrainer())) {
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (!first.isLeader() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
+            assertTrue(first.isLeader());
+            try (TrainerService second = new TrainerService(b, new ScriptedTrainer())) {
+                Thread.sleep(3000);
+                assertTrue(first.isLeader() ^ second.isLeader(), "exactly one leader");
+            }
+        }
+    }
+}
