@@ -27,6 +27,7 @@ import java.util.function.BiConsumer;
  *   <tr><td>embed.batches</td><td>dimstream_embed_batches_total</td></tr>
  *   <tr><td>embed.inference_nanos</td><td>dimstream_inference_latency_seconds (timer, one sample per batch)</td></tr>
  *   <tr><td>backfill.embedded</td><td>dimstream_backfill_records_total</td></tr>
+ *   <tr><td>backfill.scanned</td><td>dimstream_backfill_scanned_total</td></tr>
  *   <tr><td>models.swaps</td><td>dimstream_model_swaps_total</td></tr>
  *   <tr><td>models.rejected.REASON</td><td>dimstream_model_rejections_total{reason}</td></tr>
  *   <tr><td>models.ignored.REASON</td><td>dimstream_model_ignored_total{reason}</td></tr>
@@ -43,6 +44,7 @@ public final class CounterMetrics implements BiConsumer<String, Long> {
     public static final String BATCH_SIZE = "dimstream.embed.batch.size";
     public static final String INFERENCE = "dimstream.inference.latency";
     public static final String BACKFILL_RECORDS = "dimstream.backfill.records";
+    public static final String BACKFILL_SCANNED = "dimstream.backfill.scanned";
     public static final String SWAPS = "dimstream.model.swaps";
     public static final String REJECTIONS = "dimstream.model.rejections";
     public static final String IGNORED = "dimstream.model.ignored";
@@ -108,6 +110,8 @@ public final class CounterMetrics implements BiConsumer<String, Long> {
             case "embed.inference_nanos" -> inference.record(n, TimeUnit.NANOSECONDS);
             case "backfill.embedded" -> counter(BACKFILL_RECORDS, Tags.empty(),
                     "Corpus records re-embedded by backfills").increment(n);
+            case "backfill.scanned" -> counter(BACKFILL_SCANNED, Tags.empty(),
+                    "Corpus records scanned by backfills (re-embedded or already embedded)").increment(n);
             case "models.swaps" -> counter(SWAPS, Tags.empty(), "Model versions swapped in").increment(n);
             case "models.rejected" -> { } // the total of models.rejected.<reason>
             default -> other(name, n);
