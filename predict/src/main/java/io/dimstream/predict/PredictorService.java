@@ -1,6 +1,7 @@
 package io.dimstream.predict;
 
 import io.dimstream.core.kafka.AvroSerde;
+import io.dimstream.core.kafka.TopicReadiness;
 import io.dimstream.core.kafka.Topics;
 import io.dimstream.predict.heads.FittedHead;
 import io.dimstream.predict.heads.HeadTrainer;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dimstream.broker.EmbeddedKafkaBroker;
 import io.dimstream.core.kafka.AvroSerde;
+import io.dimstream.core.kafka.TopicReadiness;
 import io.dimstream.schemas.CrystalEmbedding;
 import io.dimstream.schemas.Label;
 import io.dimstream.schemas.Prediction;

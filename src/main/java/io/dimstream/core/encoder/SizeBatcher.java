@@ -34,6 +34,12 @@ public final class SizeBatcher {
     /** Cuts an already ordered index list into capped batches. */
     public static List<int[]> cut(List<FeaturizedCrystal> crystals, List<Integer> order, int maxSites, long maxPairs,
             int maxBatch) {
+        return cut(crystals, order, maxSites, maxPairs, maxBatch, MAX_PADDING_FACTOR);
+    }
+
+    /** As {@link #cut(List, List, int, long, int)} with a given padding-waste factor. */
+    public static List<int[]> cut(List<FeaturizedCrystal> crystals, List<Integer> order, int maxSites, long maxPairs,
+            int maxBatch, double maxPaddingFactor) {
         List<int[]> out = new ArrayList<>();
         List<Integer> cur = new ArrayList<>();
         int sumS = 0;
@@ -50,7 +56,7 @@ public final class SizeBatcher {
                     || (sumS + c.primSites() <= maxSites
                             && padded <= maxPairs
                             && cur.size() + 1 <= maxBatch
-                            && (padded <= SMALL_BATCH_PAIRS || padded <= MAX_PADDING_FACTOR * real));
+                            && (padded <= SMALL_BATCH_PAIRS || padded <= maxPaddingFactor * real));
             if (!fits) {
                 out.add(cur.stream().mapToInt(Integer::intValue).toArray());
                 cur.clear();

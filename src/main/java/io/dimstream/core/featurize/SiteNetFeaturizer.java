@@ -1,10 +1,12 @@
 package io.dimstream.core.featurize;
 
 import io.dimstream.core.crystal.Lattice;
+import io.dimstream.core.crystal.LatticeAutomorphisms;
 import io.dimstream.core.crystal.PrimitiveCell;
 import io.dimstream.core.crystal.Site;
 import io.dimstream.core.crystal.Species;
 import io.dimstream.core.crystal.Structure;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -60,6 +62,7 @@ public final class SiteNetFeaturizer {
     private final LongAdder featurized = new LongAdder();
     private final LongAdder rejected = new LongAdder();
     private final LongAdder imputedValues = new LongAdder();
+    private final LongAdder multiCandidate = new LongAdder();
 
     public SiteNetFeaturizer() {
         this(Config.DEFAULTS);
@@ -160,7 +163,16 @@ public final class SiteNetFeaturizer {
             imputed += siteFeatures(prim.site(i), i, features, i * MagpieFeatures.DIM);
         }
         float[] distances = new float[sn * j];
-        InteractionTensor.compute(l, frac, sn, cell, distances);
+        // step 2a: canonical choice among the equivalent Niggli bases (one candidate in the common case)
+        List<int[][]> candidates = sn == 1 ? List.of()
+                : CanonicalBasis.candidates(LatticeAutomorphisms.proper(l, LatticeAutomorphisms.DEFAULT_REL_TOL),
+                        cell.matrix(), l, frac, sn, features, MagpieFeatures.DIM);
+        if (candidates.size() <= 1) {
+            InteractionTensor.compute(l, frac, sn, cell, distances);
+        } else {
+            CanonicalBasis.choose(l, frac, sn, cell, features, MagpieFeatures.DIM, candidates, distances);
+            multiCandidate.increment();
+        }
         int[] imageOf = new int[j];
         for (int a = 0; a < j; a++) {
             imageOf[a] = a % sn;
@@ -214,6 +226,14 @@ public final class SiteNetFeaturizer {
     /** Structures rejected by this instance. */
     public long rejectedCount() {
         return rejected.sum();
+    }
+
+    /**
+     * Structures whose Niggli cell had several inequivalent supercell candidates (a crystal less
+     * symmetric than its lattice), so that the canonical one was chosen by signature (step 2a).
+     */
+    public long canonicalChoiceCount() {
+        return multiCandidate.sum();
     }
 
     /** Imputed Magpie table values used so far (summed over sites and species) by this instance. */

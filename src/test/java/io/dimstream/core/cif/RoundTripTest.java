@@ -3,14 +3,18 @@ package io.dimstream.core.cif;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.dimstream.core.crystal.Element;
 import io.dimstream.core.crystal.Lattice;
 import io.dimstream.core.crystal.Mat3;
 import io.dimstream.core.crystal.RandomStructures;
 import io.dimstream.core.crystal.Site;
+import io.dimstream.core.crystal.Species;
 import io.dimstream.core.crystal.Structure;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -54,6 +58,31 @@ class RoundTripTest {
             // and stable: writing the parsed structure again gives the same text
             assertEquals(cif, CifWriter.write(back.get(0)));
         }
+    }
+
+    @Test
+    void disorderedSitesVacanciesAndChargesRoundTrip() {
+        // one site Mg 0.25 + Nb 0.5 + Ti 0.25, one Fe3+ 0.7 + vacancy, O2- full; labels numbered per element
+        Map<Species, Double> b = new LinkedHashMap<>();
+        b.put(Species.of(Element.Mg), 0.25);
+        b.put(Species.of(Element.Nb), 0.5);
+        b.put(Species.of(Element.Ti), 0.25);
+        Structure s = new Structure("pmn t", Lattice.fromParameters(4.04, 4.04, 4.04, 90, 90, 90), List.of(
+                new Site(new double[] {0.5, 0.5, 0.5}, b, "B"),
+                new Site(new double[] {0, 0, 0}, Map.of(new Species(Element.Fe, 3), 0.7), "Fe"),
+                new Site(new double[] {0.5, 0.5, 0}, Map.of(new Species(Element.O, -2), 1.0), "O1"),
+                new Site(new double[] {0.5, 0, 0.5}, Map.of(new Species(Element.O, -2), 1.0), "O2")));
+        String cif = CifWriter.write(s);
+        assertTrue(cif.startsWith("# written by dimstream CifWriter\ndata_pmn_t\n"), cif);
+        assertTrue(cif.contains("  Nb  Nb1  0.500000000000  0.500000000000  0.500000000000  0.5\n"), cif);
+        assertTrue(cif.contains("  Fe3+  Fe1  0.000000000000  0.000000000000  0.000000000000  0.7\n"), cif);
+        assertTrue(cif.contains("  O2-  O2  0.500000000000  0.000000000000  0.500000000000  1\n"), cif);
+        Structure back = new CifParser().parse(cif, "t").get(0);
+        assertEquals("pmn_t", back.id());
+        assertSameStructure(s.withId("pmn_t"), back, 1e-9);
+        assertEquals(0.7, back.site(1).species().get(new Species(Element.Fe, 3)), 1e-12);
+        assertEquals(3, back.site(0).species().size());
+        assertEquals(cif, CifWriter.write(back));
     }
 
     /** Writes the asymmetric unit with explicit operations; parsing must rebuild the full orbit set. */

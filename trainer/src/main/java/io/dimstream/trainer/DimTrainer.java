@@ -46,6 +46,9 @@ import org.slf4j.LoggerFactory;
 public final class DimTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(DimTrainer.class);
 
+    /** Padding waste allowed in training batches (the size-bucketed order keeps it low anyway). */
+    static final double TRAIN_PADDING_FACTOR = 3.0;
+
     private final TrainConfig config;
 
     public DimTrainer(TrainConfig config) {
@@ -189,7 +192,7 @@ public final class DimTrainer {
                     listener.onStep(new TrainListener.Step(epoch, step, seen, loss, rate));
                     if (bar != null) {
                         bar.stepBy(cs.size());
-                        bar.setExtraMessage(String.format(" ep %d loss %.4f %.0f str/s", epoch, ema, rate));
+                        bar.setExtraMessage(String.format(" loss %.4f ep %d", ema, epoch));
                     }
                     if (ckptFile.isPresent() && config.checkpointEverySteps() > 0
                             && step % config.checkpointEverySteps() == 0) {
@@ -262,7 +265,7 @@ public final class DimTrainer {
         order.sort(Comparator.<Integer>comparingInt(i -> train.get(i).primSites())
                 .thenComparingInt(i -> train.get(i).supercellSites() / 16));
         List<int[]> plan = SizeBatcher.cut(train, order, config.maxSitesPerBatch(), config.maxPairsPerBatch(),
-                config.maxBatch());
+                config.maxBatch(), TRAIN_PADDING_FACTOR);
         Collections.shuffle(plan, r);
         return plan;
     }

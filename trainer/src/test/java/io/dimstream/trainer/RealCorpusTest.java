@@ -65,9 +65,9 @@ class RealCorpusTest {
     void dimOnSharedMaterialsProjectSlice() throws Exception {
         Path csv = Path.of(System.getProperty("dimstream.shared.dir", "../shared/data"), "train.csv.gz");
         Assumptions.assumeTrue(Files.isRegularFile(csv), "shared data " + csv + " absent: skipping the MP slice test");
-        List<FeaturizedCrystal> all = Corpus.load(List.of(csv), 300, new SiteNetFeaturizer()).crystals();
+        List<FeaturizedCrystal> all = Corpus.load(List.of(csv), 240, new SiteNetFeaturizer()).crystals();
         List<List<FeaturizedCrystal>> split = Corpus.split(all, 0.2, 1);
-        TrainResult r = new DimTrainer(DimTrainerTest.tiny(3)).train(split.get(0), split.get(1), Budget.epochs(6),
+        TrainResult r = new DimTrainer(DimTrainerTest.tiny(3)).train(split.get(0), split.get(1), Budget.epochs(5),
                 Optional.empty(), null);
         System.out.println("MP slice initial " + r.initialValidation());
         System.out.println("MP slice final   " + r.validation());

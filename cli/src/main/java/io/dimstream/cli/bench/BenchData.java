@@ -35,4 +35,15 @@ final class BenchData {
         return String.format("%d structures, median S %d (max %d), median J %d (max %d)", cs.size(), s[s.length / 2],
                 s[s.length - 1], j[j.length / 2], j[j.length - 1]);
     }
+
+    /** CPU time of this process (all threads, incl. native), ns. */
+    static long cpuNanos() {
+        java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
+    }
+
+    static String load() {
+        double l = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        return String.format("load average %.1f on %d cores", l, Runtime.getRuntime().availableProcessors());
+    }
 }

@@ -2,6 +2,7 @@ package io.dimstream.ingest.file;
 
 import io.dimstream.core.cif.CifException;
 import io.dimstream.core.cif.CifParser;
+import io.dimstream.core.cif.CifWriter;
 import io.dimstream.core.crystal.Structure;
 import io.dimstream.core.io.CifInputs;
 import io.dimstream.core.io.RawCif;
@@ -11,7 +12,6 @@ import io.dimstream.ingest.IngestSource;
 import io.dimstream.ingest.SourceBatch;
 import io.dimstream.ingest.SourceRecord;
 import io.dimstream.ingest.Watermark;
-import io.dimstream.ingest.cif.StructureCifWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -186,7 +186,7 @@ public final class FileSource implements IngestSource {
             records.add(new SourceRecord(raw.id(), "cif", raw.text(), md));
         } else {
             for (Structure s : structures) {
-                records.add(new SourceRecord(s.id(), "cif", StructureCifWriter.write(s), md));
+                records.add(new SourceRecord(s.id(), "cif", CifWriter.write(s), md));
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.dimstream.ingest.kafka;
 
+import io.dimstream.core.kafka.TopicReadiness;
 import io.dimstream.core.kafka.Topics;
 import java.time.Duration;
 import java.util.HashMap;

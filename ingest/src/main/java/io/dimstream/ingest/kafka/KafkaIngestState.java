@@ -1,6 +1,7 @@
 package io.dimstream.ingest.kafka;
 
 import io.dimstream.core.kafka.AvroSerde;
+import io.dimstream.core.kafka.TopicReadiness;
 import io.dimstream.ingest.IngestState;
 import io.dimstream.ingest.Watermark;
 import io.dimstream.schemas.IngestWatermark;
@@ -8,12 +9,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -37,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * id, value = hex sha256). Both are read to their end when this opens, so a restarted ingester resumes
  * where the last one committed. {@link #commit} writes pending hashes, then the watermark, and waits.
  */
-public final class KafkaIngestState implements IngestState {
+public final class KafkaIngestState extends CachedIngestState {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaIngestState.class);
     public static final String DEFAULT_WATERMARK_TOPIC = "crystals.ingest.watermarks";
     public static final String DEFAULT_HASH_TOPIC = "crystals.ingest.hashes";
@@ -46,9 +45,6 @@ public final class KafkaIngestState implements IngestState {
     private final String hashTopic;
     private final KafkaProducer<String, String> hashProducer;
     private final KafkaProducer<String, IngestWatermark> wmProducer;
-    private final Map<String, IngestWatermark> watermarks = new ConcurrentHashMap<>();
-    private final Map<String, String> hashes = new ConcurrentHashMap<>();
-    private final Map<String, String> pending = new LinkedHashMap<>();
 
     public KafkaIngestState(Map<String, Object> clientProps, String watermarkTopic, String hashTopic, int hashPartitions) {
         this.watermarkTopic = watermarkTopic;
@@ -138,29 +134,6 @@ public final class KafkaIngestState implements IngestState {
                 }
             }
         }
-    }
-
-    @Override
-    public Optional<Watermark> watermark(String sourceKey) {
-        IngestWatermark w = watermarks.get(sourceKey);
-        return w == null ? Optional.empty() : Optional.of(new Watermark(w.getPosition()));
-    }
-
-    @Override
-    public long recordsProduced(String sourceKey) {
-        IngestWatermark w = watermarks.get(sourceKey);
-        return w == null ? 0 : w.getRecordsProduced();
-    }
-
-    @Override
-    public Optional<String> contentHash(String id) {
-        return Optional.ofNullable(hashes.get(id));
-    }
-
-    @Override
-    public synchronized void putContentHash(String id, String sha256) {
-        hashes.put(id, sha256);
-        pending.put(id, sha256);
     }
 
     @Override

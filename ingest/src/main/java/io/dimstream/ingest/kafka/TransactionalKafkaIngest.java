@@ -2,7 +2,6 @@ package io.dimstream.ingest.kafka;
 
 import io.dimstream.core.kafka.AvroSerde;
 import io.dimstream.ingest.ContentHash;
-import io.dimstream.ingest.IngestState;
 import io.dimstream.ingest.SubmissionSink;
 import io.dimstream.ingest.Watermark;
 import io.dimstream.schemas.CrystalSubmission;
@@ -10,11 +9,8 @@ import io.dimstream.schemas.IngestWatermark;
 import io.dimstream.schemas.Label;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -34,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * <p>Consumers of {@code crystals.raw} should read with {@code isolation.level=read_committed} (Kafka
  * Streams with exactly_once_v2 does) to never see records of an aborted batch.
  */
-public final class TransactionalKafkaIngest implements SubmissionSink, IngestState {
+public final class TransactionalKafkaIngest extends CachedIngestState implements SubmissionSink {
     private static final Logger LOG = LoggerFactory.getLogger(TransactionalKafkaIngest.class);
 
     private final String rawTopic;
@@ -45,9 +41,6 @@ public final class TransactionalKafkaIngest implements SubmissionSink, IngestSta
     private final AvroSerde<CrystalSubmission> subSerde = AvroSerde.of(CrystalSubmission.class);
     private final AvroSerde<Label> labelSerde = AvroSerde.of(Label.class);
     private final AvroSerde<IngestWatermark> wmSerde = AvroSerde.of(IngestWatermark.class);
-    private final Map<String, IngestWatermark> watermarks = new ConcurrentHashMap<>();
-    private final Map<String, String> hashes = new ConcurrentHashMap<>();
-    private final Map<String, String> pending = new LinkedHashMap<>();
     private boolean inTransaction;
 
     /**
@@ -102,29 +95,6 @@ public final class TransactionalKafkaIngest implements SubmissionSink, IngestSta
     @Override
     public void flush() {
         producer.flush();
-    }
-
-    @Override
-    public Optional<Watermark> watermark(String sourceKey) {
-        IngestWatermark w = watermarks.get(sourceKey);
-        return w == null ? Optional.empty() : Optional.of(new Watermark(w.getPosition()));
-    }
-
-    @Override
-    public long recordsProduced(String sourceKey) {
-        IngestWatermark w = watermarks.get(sourceKey);
-        return w == null ? 0 : w.getRecordsProduced();
-    }
-
-    @Override
-    public Optional<String> contentHash(String id) {
-        return Optional.ofNullable(hashes.get(id));
-    }
-
-    @Override
-    public synchronized void putContentHash(String id, String sha256) {
-        hashes.put(id, sha256);
-        pending.put(id, sha256);
     }
 
     @Override

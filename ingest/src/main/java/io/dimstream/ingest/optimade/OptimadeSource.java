@@ -1,6 +1,7 @@
 package io.dimstream.ingest.optimade;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.dimstream.core.cif.CifWriter;
 import io.dimstream.core.crystal.Structure;
 import io.dimstream.ingest.BadRecord;
 import io.dimstream.ingest.IngestException;
@@ -8,7 +9,6 @@ import io.dimstream.ingest.IngestSource;
 import io.dimstream.ingest.SourceBatch;
 import io.dimstream.ingest.SourceRecord;
 import io.dimstream.ingest.Watermark;
-import io.dimstream.ingest.cif.StructureCifWriter;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -154,7 +154,7 @@ public final class OptimadeSource implements IngestSource {
                     md.put("chemical_formula_reduced", formula);
                 }
                 md.put("ordered", Boolean.toString(s.isOrdered()));
-                records.add(new SourceRecord(idPrefix + rawId, "cif", StructureCifWriter.write(s.withId(idPrefix + rawId)), md));
+                records.add(new SourceRecord(idPrefix + rawId, "cif", CifWriter.write(s.withId(idPrefix + rawId)), md));
             } catch (IngestException e) {
                 bad.add(BadRecord.of(where, e));
             } catch (RuntimeException e) {

@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dimstream.core.cif.CifParser;
+import io.dimstream.core.cif.CifWriter;
 import io.dimstream.core.crystal.Structure;
 import io.dimstream.ingest.CollectingSink;
 import io.dimstream.ingest.InMemoryIngestState;
 import io.dimstream.ingest.IngestStats;
 import io.dimstream.ingest.Ingestor;
 import io.dimstream.ingest.TestData;
-import io.dimstream.ingest.cif.StructureCifWriter;
 import io.dimstream.schemas.CrystalSubmission;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -77,7 +77,7 @@ class FileSourceTest {
         CifParser parser = new CifParser();
         for (TestData.Row r : TestData.mpSample()) {
             Structure a = parser.parse(r.cif(), r.id()).get(0);
-            Structure b = parser.parse(StructureCifWriter.write(a), r.id()).get(0);
+            Structure b = parser.parse(CifWriter.write(a), r.id()).get(0);
             assertEquals(a.size(), b.size());
             assertEquals(a.lattice().volume(), b.lattice().volume(), 1e-5);
             for (int i = 0; i < a.size(); i++) {

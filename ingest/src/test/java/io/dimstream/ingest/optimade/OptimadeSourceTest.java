@@ -8,6 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.dimstream.core.cif.CifParser;
+import io.dimstream.core.crystal.Element;
+import io.dimstream.core.crystal.Site;
+import io.dimstream.core.crystal.Species;
+import io.dimstream.core.crystal.Structure;
 import io.dimstream.ingest.CollectingSink;
 import io.dimstream.ingest.InMemoryIngestState;
 import io.dimstream.ingest.IngestException;
@@ -71,7 +76,7 @@ class OptimadeSourceTest {
         assertEquals("cif", s.getFormat());
         assertEquals("2020-01-01T00:00:00Z", s.getMetadata().get("last_modified"));
         assertEquals(64, s.getMetadata().get("sha256").length());
-        assertTrue(s.getPayload().contains("_cell_length_a   3.73526100"), s.getPayload());
+        assertTrue(s.getPayload().contains("_cell_length_a   3.735261000000"), s.getPayload());
     }
 
     @Test
@@ -81,11 +86,18 @@ class OptimadeSourceTest {
         CrystalSubmission pmn = byId(sink).get("cod-1501508");
         assertEquals("false", pmn.getMetadata().get("ordered"));
         String cif = pmn.getPayload();
-        assertTrue(cif.contains("Mg  Mg1  1  0.50000000  0.50000000  0.50000000  0.25\n"), cif);
-        assertTrue(cif.contains("Nb  Nb1  1  0.50000000  0.50000000  0.50000000  0.5\n"), cif);
-        assertTrue(cif.contains("Ti  Ti1  1  0.50000000  0.50000000  0.50000000  0.25\n"), cif);
-        assertTrue(cif.contains("O  O3  1  0.00000000  0.50000000  0.50000000  1\n"), cif);
-        assertTrue(cif.contains("_cell_angle_gamma   90.00000000"), cif);
+        assertTrue(cif.contains("Mg  Mg1  0.500000000000  0.500000000000  0.500000000000  0.25\n"), cif);
+        assertTrue(cif.contains("Nb  Nb1  0.500000000000  0.500000000000  0.500000000000  0.5\n"), cif);
+        assertTrue(cif.contains("Ti  Ti1  0.500000000000  0.500000000000  0.500000000000  0.25\n"), cif);
+        assertTrue(cif.contains("O  O3  0.000000000000  0.500000000000  0.500000000000  1\n"), cif);
+        assertTrue(cif.contains("_cell_angle_gamma   90.000000000000"), cif);
+        // read back: one disordered B site Mg 0.25 + Nb 0.5 + Ti 0.25, the rest full
+        Structure back = new CifParser().parse(cif, "pmn").get(0);
+        Site b = back.sites().stream().filter(x -> x.species().size() == 3).findFirst().orElseThrow();
+        assertEquals(0.25, b.species().get(Species.of(Element.Mg)), 1e-12);
+        assertEquals(0.5, b.species().get(Species.of(Element.Nb)), 1e-12);
+        assertEquals(0.25, b.species().get(Species.of(Element.Ti)), 1e-12);
+        assertEquals(1, back.sites().stream().filter(x -> x.species().size() > 1).count());
     }
 
     @Test

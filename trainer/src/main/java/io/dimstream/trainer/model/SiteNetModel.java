@@ -88,12 +88,11 @@ public final class SiteNetModel {
 
     /** The first pair layer in split form, then Mish + LayerNorm: [B,S,J,P]. */
     NDArray pairHidden(NDArray x, NDArray e, NDArray imageOf, String n) {
-        NDArray a = x.matMul(p.get(n + ".Wa"));                        // [B,S,P]
+        NDArray a = x.matMul(p.get(n + ".Wa")).add(p.get(n + ".b"));   // [B,S,P], bias folded per site
         NDArray bj = gatherAtoms(x.matMul(p.get(n + ".Wb")), imageOf);  // [B,J,P]
         NDArray pre = e.matMul(p.get(n + ".Wc"))                        // [B,S,J,P]
                 .add(a.expandDims(2))
-                .add(bj.expandDims(1))
-                .add(p.get(n + ".b"));
+                .add(bj.expandDims(1));
         return layerNorm(mish(pre), n);
     }
 
@@ -106,8 +105,10 @@ public final class SiteNetModel {
         NDArray logits = linear(pairHidden(x, e, in.imageOf(), "att"), "att.out").squeeze(-1); // [B,S,J]
         logits = logits.add(in.atomMask().sub(1f).mul(-MASK_NEG).expandDims(1));
         NDArray alpha = logits.softmax(-1);
-        NDArray value = linear(pairHidden(x, e, in.imageOf(), "val"), "val.out"); // [B,S,J,V]
-        NDArray u = value.mul(alpha.expandDims(-1)).sum(new int[] {2});          // [B,S,V]
+        // sum_j alpha_ij (h_ij W + b) = (sum_j alpha_ij h_ij) W + b, as sum_j alpha_ij = 1: the value
+        // output layer runs once per site instead of once per pair
+        NDArray h = pairHidden(x, e, in.imageOf(), "val");                       // [B,S,J,P]
+        NDArray u = linear(h.mul(alpha.expandDims(-1)).sum(new int[] {2}), "val.out"); // [B,S,V]
         return new Local(linear(u, "mu"), linear(u, "lv"));
     }
 

@@ -1,4 +1,4 @@
-package io.dimstream.predict;
+package io.dimstream.core.kafka;
 
 import java.time.Duration;
 import java.util.Collection;
@@ -14,11 +14,11 @@ import org.apache.kafka.common.TopicPartition;
  * partitions can be known to the controller before the leader has opened them; producing into that window
  * makes an idempotent producer stall on sequence errors, so producers wait for this first.
  */
-final class TopicReadiness {
+public final class TopicReadiness {
     private TopicReadiness() {
     }
 
-    static void await(Admin admin, Collection<String> topics, Duration timeout) {
+    public static void await(Admin admin, Collection<String> topics, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         RuntimeException last = null;
         while (System.nanoTime() < deadline) {
