@@ -110,7 +110,7 @@ public final class PredictCommand implements Callable<Integer> {
             }
         }));
         try (var ops = new io.dimstream.predict.ops.PredictorOps(svc, cfg,
-                io.dimstream.core.ops.OpsConfig.from(p).withPort(metricsPort))) {
+                io.dimstream.core.ops.OpsConfig.from(p, io.dimstream.core.ops.OpsConfig.PREDICTOR_PORT).withPort(metricsPort))) {
             svc.run();
         } finally {
             done.countDown();

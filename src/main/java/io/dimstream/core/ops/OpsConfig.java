@@ -4,7 +4,8 @@ import java.util.Map;
 
 /**
  * Where a service's ops HTTP server listens. Config keys (the same in every service's properties
- * file): {@code metrics.port} (default {@value #DEFAULT_PORT}; {@code 0} = any free port; {@code -1} =
+ * file): {@code metrics.port} (default {@value #DEFAULT_PORT} for the streams app, {@value #TRAINER_PORT}
+ * for the trainer, {@value #PREDICTOR_PORT} for the predictor; {@code 0} = any free port; {@code -1} =
  * no server) and {@code metrics.bind.address} (default {@code 127.0.0.1}; {@code 0.0.0.0} inside a
  * container so the scraper can reach it).
  *
@@ -16,6 +17,8 @@ public record OpsConfig(String bindAddress, int port) {
     public static final String PORT = "metrics.port";
     public static final String BIND_ADDRESS = "metrics.bind.address";
     public static final int DEFAULT_PORT = 9464;
+    public static final int TRAINER_PORT = 9465;
+    public static final int PREDICTOR_PORT = 9466;
     public static final String DEFAULT_BIND_ADDRESS = "127.0.0.1";
 
     public OpsConfig {
@@ -42,11 +45,16 @@ public record OpsConfig(String bindAddress, int port) {
 
     /** Reads {@code metrics.port} / {@code metrics.bind.address} from a service's config map. */
     public static OpsConfig from(Map<?, ?> props) {
+        return from(props, DEFAULT_PORT);
+    }
+
+    /** The same with a service-specific default port (trainer 9465, predictor 9466: one host, no clash). */
+    public static OpsConfig from(Map<?, ?> props, int defaultPort) {
         Object p = props.get(PORT);
         Object a = props.get(BIND_ADDRESS);
         int port;
         try {
-            port = p == null ? DEFAULT_PORT : Integer.parseInt(p.toString().trim());
+            port = p == null ? defaultPort : Integer.parseInt(p.toString().trim());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(PORT + " is not a number: " + p);
         }

@@ -17,9 +17,14 @@ public final class OpsConfigDef {
     private OpsConfigDef() {
     }
 
-    /** Adds the ops keys to {@code d}; returns {@code d}. */
+    /** Adds the ops keys to {@code d} (ops port 9464); returns {@code d}. */
     public static ConfigDef addTo(ConfigDef d) {
-        define(d, OpsConfig.PORT, Type.INT, OpsConfig.DEFAULT_PORT, Importance.MEDIUM,
+        return addTo(d, OpsConfig.DEFAULT_PORT);
+    }
+
+    /** Adds the ops keys to {@code d} with the service's default ops port; returns {@code d}. */
+    public static ConfigDef addTo(ConfigDef d, int defaultPort) {
+        define(d, OpsConfig.PORT, Type.INT, defaultPort, Importance.MEDIUM,
                 "Port of the ops endpoint (/metrics, /health, /ready); 0 = any free port, -1 = none.");
         define(d, OpsConfig.BIND_ADDRESS, Type.STRING, OpsConfig.DEFAULT_BIND_ADDRESS, Importance.MEDIUM,
                 "Interface the ops endpoint binds (0.0.0.0 only inside a container).");

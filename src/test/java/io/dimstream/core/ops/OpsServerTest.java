@@ -140,6 +140,8 @@ class OpsServerTest {
                 OpsConfig.from(java.util.Map.of("metrics.port", "9500", "metrics.bind.address", "0.0.0.0")));
         assertEquals(null, OpsServer.start(OpsConfig.disabled(), metrics, checks));
         assertEquals(1234, OpsConfig.defaults().withPort(1234).port());
+        assertEquals(9465, OpsConfig.from(java.util.Map.of(), OpsConfig.TRAINER_PORT).port());
+        assertEquals(7000, OpsConfig.from(java.util.Map.of("metrics.port", "7000"), OpsConfig.TRAINER_PORT).port());
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> OpsConfig.from(java.util.Map.of("metrics.port", "many")));
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new OpsConfig("x", 70000));

@@ -48,7 +48,7 @@ public final class TrainerOps implements AutoCloseable {
     }
 
     public static TrainerOps attach(TrainerService svc, TrainerConfig cfg) {
-        return new TrainerOps(svc, cfg, OpsConfig.from(cfg.originals()));
+        return new TrainerOps(svc, cfg, OpsConfig.from(cfg.originals(), OpsConfig.TRAINER_PORT));
     }
 
     public static TrainerOps attach(TrainerService svc, TrainerConfig cfg, OpsConfig ops) {
