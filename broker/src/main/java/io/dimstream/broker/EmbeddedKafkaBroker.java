@@ -145,6 +145,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("share.coordinator.state.topic.replication.factor", "1");
         p.put("share.coordinator.state.topic.min.isr", "1");
         p.put("group.initial.rebalance.delay.ms", "0");
+        // tolerate a CPU-starved host (tests, demo on 2 cores) without fencing the broker
+        p.put("broker.session.timeout.ms", "30000");
         p.put("auto.create.topics.enable", "false");
         p.put("message.max.bytes", String.valueOf(64 * 1024 * 1024));
         p.put("replica.fetch.max.bytes", String.valueOf(64 * 1024 * 1024));
@@ -257,6 +259,20 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                                 + ex.getCause().getMessage(), ex.getCause());
                     }
                 }
+            }
+            // return only when every partition has its leader (producers may start right away)
+            var names = topics.stream().map(NewTopic::name).toList();
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (System.nanoTime() < deadline) {
+                try {
+                    if (admin.describeTopics(names).allTopicNames().get().values().stream()
+                            .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()))) {
+                        break;
+                    }
+                } catch (ExecutionException ex) {
+                    // metadata not propagated yet
+                }
+                Thread.sleep(50);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
             io.dimstream.cli.service.DemoCommand.class,
             IngestCommand.class,
             PredictCommand.class,
+            io.dimstream.cli.service.BrokerCommand.class,
             io.dimstream.cli.ops.KeysCommand.class,
             io.dimstream.cli.ops.ModelCommand.class,
         })

@@ -171,6 +171,7 @@ final class EmbedProcessor implements Processor<String, CrystalFeatures, String,
             }
             if (p.version < v) {
                 p = new Progress(v, null, 0, 0, false);
+                progressStore.put(PROGRESS_KEY, p.format());
                 log.info("task {}: backfill of model v{} starts over ~{} corpus records", taskId, v,
                         corpus.approximateNumEntries());
             }
@@ -213,6 +214,7 @@ final class EmbedProcessor implements Processor<String, CrystalFeatures, String,
                 embedAndForward(serving, todo.subList(i, Math.min(todo.size(), i + batchSize)), true);
             }
             counters.add("backfill.embedded", todo.size());
+            counters.add("backfill.scanned", scanned);
             p = new Progress(v, lastKey, p.embedded + todo.size(), p.scanned + scanned, exhausted);
             progressStore.put(PROGRESS_KEY, p.format());
             backfillStatus.update(taskId, new BackfillStatus.TaskProgress(v, p.embedded, p.scanned,

@@ -22,12 +22,20 @@ public final class StreamsMain {
 
     /** The production app for a config. */
     public static StreamsApp create(StreamsAppConfig cfg) {
+        return create(cfg, List.of());
+    }
+
+    /** The production app with extra model checks (e.g. a signature check) run before any model loads. */
+    public static StreamsApp create(StreamsAppConfig cfg, List<ModelManager.ModelCheck> extraChecks) {
         OnnxEncoder.Options opts = OnnxEncoder.Options.defaults()
                 .withDevice(cfg.getString(StreamsAppConfig.ENCODER_DEVICE))
                 .withThreads(cfg.getInt(StreamsAppConfig.ENCODER_THREADS))
                 .withMaxBatch(Math.max(cfg.getInt(StreamsAppConfig.BATCH_SIZE), 1));
-        return new StreamsApp(cfg, new CifFeaturize(), new OnnxEncoderLoader(opts),
-                List.of(io.dimstream.streams.ops.VerifierCheck.fromConfig(cfg.originals())));
+        // core's verifier first: size cap, sha256 and (model.signing.public.key[.file]) Ed25519 signature
+        List<ModelManager.ModelCheck> checks = new java.util.ArrayList<>();
+        checks.add(io.dimstream.streams.ops.VerifierCheck.fromConfig(cfg.originals()));
+        checks.addAll(extraChecks);
+        return new StreamsApp(cfg, new CifFeaturize(), new OnnxEncoderLoader(opts), checks);
     }
 
     /** Starts the app and blocks until it stops; a shutdown hook closes it on SIGTERM. */

@@ -219,10 +219,6 @@ class StreamsEndToEndTest {
                 "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=java.lang,java.util,org.apache.avro.util,io.dimstream.schemas",
                 StreamsMain.class.getName(), cfgFile.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
-        Path jsig = Path.of(System.getProperty("java.home"), "lib", "libjsig.so");
-        if (Files.exists(jsig)) { // chain signal handlers of native libraries with the JVM's
-            pb.environment().put("LD_PRELOAD", jsig.toString());
-        }
         Process child = pb.start();
         int n = 40;
         try (var producer = E2eSupport.producer(bs)) {
@@ -264,6 +260,54 @@ class StreamsEndToEndTest {
                     .map(StreamsEndToEndTest::readLog).orElse("");
         } catch (Exception e) {
             return e.toString();
+        }
+    }
+
+    @Test
+    void backfillIsRateBoundedAndResumesAfterARestart() throws Exception {
+        Map<String, String> props = config("e4");
+        props.put(StreamsAppConfig.BUFFER_MAX_RECORDS, "1"); // (almost) everything is left to the backfill
+        props.put(StreamsAppConfig.BACKFILL_RATE, "10");
+        props.put(StreamsAppConfig.BATCH_SIZE, "4");
+        StreamsAppConfig cfg = new StreamsAppConfig(props);
+        var t = cfg.topics();
+        String bs = broker.bootstrapServers();
+        int n = 60;
+        try (var producer = E2eSupport.producer(bs)) {
+            long firstScanned;
+            try (StreamsApp app = StreamsMain.create(cfg).start()) {
+                assertTrue(app.awaitRunning(Duration.ofSeconds(60)));
+                for (RawCif r : mp.subList(88, 88 + n)) {
+                    E2eSupport.send(producer, t.raw(), r.id(), E2eSupport.submission(r.id(), r.text()), CrystalSubmission.class);
+                }
+                producer.flush();
+                E2eSupport.readUntil(bs, t.features(), CrystalFeatures.class, l -> l.size() >= n, Duration.ofSeconds(60),
+                        Duration.ZERO);
+                E2eSupport.send(producer, t.modelsRegistry(), MODEL, E2eSupport.realModel(1, 21), ModelVersion.class);
+                producer.flush();
+                assertTrue(app.models().awaitVersion(1, Duration.ofSeconds(60)));
+                long start = System.nanoTime();
+                while (app.counters().get("backfill.embedded") < 20 && System.nanoTime() - start < 60e9) {
+                    Thread.sleep(50);
+                }
+                double secs = (System.nanoTime() - start) / 1e9;
+                long done = app.counters().get("backfill.embedded");
+                assertTrue(done < n, "stopped mid-backfill: " + done);
+                assertTrue(done <= 10 * secs + 10 + 1, done + " re-embedded in " + secs + " s at 10/s (+1 s burst)");
+                firstScanned = app.counters().get("backfill.scanned");
+            } // graceful close commits the progress with the outputs
+            try (StreamsApp app = StreamsMain.create(cfg).start()) {
+                var emb = E2eSupport.readUntil(bs, t.embeddings(), CrystalEmbedding.class,
+                        l -> l.stream().map(ConsumerRecord::key).distinct().count() >= n,
+                        Duration.ofSeconds(120), Duration.ofSeconds(1));
+                Map<String, Long> perId = emb.stream()
+                        .collect(Collectors.groupingBy(ConsumerRecord::key, Collectors.counting()));
+                assertEquals(n, perId.size());
+                assertTrue(perId.values().stream().allMatch(c -> c == 1), "once per version across the restart");
+                long scannedAfter = app.counters().get("backfill.scanned");
+                assertTrue(scannedAfter < n && scannedAfter + firstScanned >= n - 1,
+                        "resumed: scanned " + firstScanned + " before and " + scannedAfter + " after the restart");
+            }
         }
     }
 

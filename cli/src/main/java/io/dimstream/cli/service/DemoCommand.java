@@ -79,7 +79,7 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--second", defaultValue = "1000", description = "Structures ingested before v2 (default ${DEFAULT-VALUE}).")
     int second;
 
-    @Option(names = "--train-seconds", defaultValue = "60", description = "Training budget per version (default ${DEFAULT-VALUE}).")
+    @Option(names = "--train-seconds", defaultValue = "30", description = "Training budget per version (default ${DEFAULT-VALUE}).")
     int trainSeconds;
 
     private final long t0 = System.nanoTime();
@@ -95,8 +95,18 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private int runDemo() throws Exception {
+        Path marker = dir.resolve(".dimstream-demo");
+        if (Files.isDirectory(dir) && !Files.exists(marker)) {
+            try (var entries = Files.list(dir)) {
+                if (entries.findAny().isPresent()) {
+                    System.err.println("demo: " + dir + " exists and is not a demo folder; not wiping it (use --dir)");
+                    return 2;
+                }
+            }
+        }
         deleteRecursively(dir);
         Files.createDirectories(dir);
+        Files.writeString(marker, "created by ./dimstream demo; wiped at each demo start\n");
         List<RawCif> sample = loadSample();
         if (sample.size() < first + second) {
             throw new IllegalArgumentException("bundled sample has " + sample.size() + " structures < " + (first + second));
@@ -169,12 +179,14 @@ public final class DemoCommand implements Callable<Integer> {
                 long embStart = System.nanoTime();
                 waitFor("v1 to serve", () -> app.models().currentVersion().orElse(0) >= r1.version(),
                         () -> "waiting for the model loader", Duration.ofMinutes(2));
-                waitFor("the corpus to be embedded with v1", () -> app.backfill().complete(r1.version()),
+                waitFor("the corpus to be embedded with v1", () -> app.backfill().complete(r1.version())
+                                && app.counters().get("embeddings.out.backfill")
+                                        + app.counters().get("embeddings.out.live") >= feats1,
                         () -> app.backfill().describe(), Duration.ofMinutes(10));
                 double embSecs1 = (System.nanoTime() - embStart) / 1e9;
-                say("v1 serving; %d structures embedded by backfill in %.1f s (%.0f/s)",
-                        app.counters().get("embeddings.out.backfill") + app.counters().get("embeddings.out.live"),
-                        embSecs1, feats1 / embSecs1);
+                say("v1 serving; the %d structures that arrived before it embedded in %.1f s (%.0f/s: %d from the"
+                        + " buffer, %d by the backfill)", feats1, embSecs1, feats1 / embSecs1,
+                        app.counters().get("embeddings.out.live"), app.counters().get("embeddings.out.backfill"));
 
                 // phase 2: more structures while v1 serves (embedded live)
                 long p2 = System.nanoTime();

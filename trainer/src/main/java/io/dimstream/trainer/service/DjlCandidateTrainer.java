@@ -38,10 +38,21 @@ public final class DjlCandidateTrainer implements CandidateTrainer {
         this.config = config;
     }
 
+    /**
+     * PyTorch's grad mode is per thread and on by default; DJL turns it off only on the thread that
+     * first loaded the engine. DIM training (in-place optimizer updates outside the gradient
+     * collector) needs it off on whatever thread the service calls from.
+     */
+    private static void engineDefaults() {
+        ai.djl.engine.Engine.getEngine("PyTorch");
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+    }
+
     @Override
     public TrainedModel train(String modelName, int version, List<FeaturizedCrystal> train,
                               List<FeaturizedCrystal> validation, Optional<TrainedModel> parent, Budget budget)
             throws Exception {
+        engineDefaults();
         Path warm = null;
         try {
             if (parent.isPresent() && parent.get().state() != null) {
@@ -49,7 +60,9 @@ public final class DjlCandidateTrainer implements CandidateTrainer {
                 Files.write(warm.resolve(Checkpoint.FILE_NAME), parent.get().state());
             }
             DimTrainer trainer = new DimTrainer(config.withSeed(config.seed() + version));
-            TrainResult result = trainer.train(train, validation,
+            // validation is scored once, by the gate (validationLoss); the trainer's own per-epoch
+            // validation would only cost time here
+            TrainResult result = trainer.train(train, List.of(),
                     new io.dimstream.trainer.Budget(0, budget.wallClock(), budget.maxSteps(), 0),
                     Optional.ofNullable(warm), null);
             ModelBundle bundle = ModelBundle.create(modelName, version, result, config);
@@ -80,6 +93,7 @@ public final class DjlCandidateTrainer implements CandidateTrainer {
 
     @Override
     public double validationLoss(TrainedModel model, List<FeaturizedCrystal> validation) throws Exception {
+        engineDefaults();
         Checkpoint ck = checkpoint(model);
         try (NDManager base = NDManager.newBaseManager(); Params params = Params.fromHost(base, ck.weights())) {
             SiteNetModel net = new SiteNetModel(ck.arch(), params);
@@ -98,6 +112,7 @@ public final class DjlCandidateTrainer implements CandidateTrainer {
         if (sample.isEmpty()) {
             return 0;
         }
+        engineDefaults();
         Checkpoint ck = checkpoint(model);
         float[] djl;
         int dim = ck.arch().embeddingDim();

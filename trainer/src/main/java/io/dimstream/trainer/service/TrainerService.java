@@ -196,7 +196,15 @@ public final class TrainerService implements AutoCloseable {
                     boolean first = readModels().serving().isEmpty();
                     boolean due = first ? corpus.size() >= minCorpus : corpus.changesSinceTraining() >= minNew;
                     if (lease.isLeader() && due) {
-                        trainRound();
+                        try {
+                            trainRound();
+                        } catch (WakeupException e) {
+                            throw e;
+                        } catch (Exception e) {
+                            // a failed round (bad data, out of memory in training, broker trouble) is
+                            // retried at the next interval; the service keeps following the corpus
+                            log.error("training round failed, retrying in {} ms: {}", interval, e.toString(), e);
+                        }
                     } else {
                         log.debug("no training: leader={}, corpus={}, changes={}", lease.isLeader(), corpus.size(),
                                 corpus.changesSinceTraining());

@@ -191,6 +191,49 @@ class TrainerServiceTest {
     }
 
     @Test
+    void scheduledRunTrainsWhenEnoughArrivedAndStopsCleanly() throws Exception {
+        Map<String, String> props = config("t3");
+        props.put(TrainerConfig.INTERVAL_MS, "500");
+        props.put(TrainerConfig.MIN_CORPUS, "50");
+        props.put(TrainerConfig.MIN_NEW, "40");
+        TrainerConfig cfg = new TrainerConfig(props);
+        ScriptedTrainer st = new ScriptedTrainer();
+        st.lossByVersion.put(1, 3.0);
+        st.lossByVersion.put(2, 2.0);
+        TrainerService svc = new TrainerService(cfg, st);
+        Thread runner = new Thread(() -> {
+            try {
+                svc.run();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        runner.start();
+        try {
+            produceFeatures(cfg.topics().features(), SyntheticCrystals.generate(30, 5, 5));
+            Thread.sleep(3000);
+            assertTrue(svc.rounds().isEmpty(), "30 < min.corpus.size: no round yet");
+            produceFeatures(cfg.topics().features(), SyntheticCrystals.generate(60, 6, 5).stream()
+                    .map(f -> new FeaturizedCrystal("c-" + f.id(), 1, f.primSites(), f.supercellSites(), 9,
+                            f.siteFeatures(), f.distances(), f.imageOf(), f.formula(), f.source()))
+                    .toList());
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (svc.rounds().isEmpty() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+            assertEquals(1, svc.rounds().size());
+            assertEquals(ModelStatus.PROMOTED, svc.rounds().get(0).status());
+            Thread.sleep(2000);
+            assertEquals(1, svc.rounds().size(), "no new structures: no second round");
+        } finally {
+            svc.close();
+            runner.join(30_000);
+        }
+        assertFalse(runner.isAlive(), "run() returned after close()");
+        assertEquals(List.of(1), read(cfg.topics().modelsRegistry()).stream().map(ModelVersion::getVersion).toList());
+    }
+
+    @Test
     void onlyOneTrainerHoldsTheLease() throws Exception {
         TrainerConfig a = new TrainerConfig(config("t2"));
         Map<String, String> bProps = config("t2");
