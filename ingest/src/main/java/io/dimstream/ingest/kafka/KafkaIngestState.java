@@ -118,7 +118,13 @@ public final class KafkaIngestState extends CachedIngestState {
             }
             consumer.assign(tps);
             consumer.seekToBeginning(tps);
-            Map<TopicPartition, Long> end = consumer.endOffsets(tps);
+            // Read up to the log end, not the last stable offset: right after a previous run's
+            // commitTransaction() returns, its commit markers may not be written yet, and the LSO
+            // would stop us just before that run's last watermark. A read_committed consumer
+            // moves past the markers once they land; an open foreign transaction is waited for
+            // at most LOAD_TIMEOUT.
+            Map<TopicPartition, Long> end = logEndOffsets(c, tps);
+            long deadline = System.nanoTime() + LOAD_TIMEOUT.toNanos();
             while (true) {
                 boolean done = true;
                 for (TopicPartition tp : tps) {
@@ -129,10 +135,26 @@ public final class KafkaIngestState extends CachedIngestState {
                 if (done) {
                     break;
                 }
+                if (System.nanoTime() > deadline) {
+                    LOG.warn("ingest state topic {}: an open transaction kept records beyond offset {} unreadable for {} s; "
+                            + "continuing with the committed state", topic, consumer.position(tps.get(0)), LOAD_TIMEOUT.toSeconds());
+                    break;
+                }
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                     apply.accept(r.key(), r.value());
                 }
             }
+        }
+    }
+
+    private static final Duration LOAD_TIMEOUT = Duration.ofSeconds(30);
+
+    /** End of each partition's log including not-yet-stable records (read_uncommitted view). */
+    private static Map<TopicPartition, Long> logEndOffsets(Map<String, Object> consumerProps, List<TopicPartition> tps) {
+        Map<String, Object> c = new HashMap<>(consumerProps);
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+        try (KafkaConsumer<String, byte[]> probe = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer())) {
+            return probe.endOffsets(tps);
         }
     }
 
