@@ -25,6 +25,8 @@ import picocli.CommandLine.Command;
             IngestCommand.class,
             PredictCommand.class,
             io.dimstream.cli.service.BrokerCommand.class,
+            io.dimstream.cli.ops.KeysCommand.class,
+            io.dimstream.cli.ops.ModelCommand.class,
         })
 public final class Main implements Runnable {
 

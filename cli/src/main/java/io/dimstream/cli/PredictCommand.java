@@ -21,6 +21,10 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = {"-b", "--bootstrap-servers"}, description = "Overrides bootstrap.servers of the config.")
     String bootstrapServers;
 
+    @Option(names = "--metrics-port", paramLabel = "PORT",
+            description = "Port of the /metrics, /health, /ready endpoint (overrides metrics.port; 0 = any free port, -1 = none).")
+    Integer metricsPort;
+
     @Option(names = "--head", description = "Overrides head (ridge | mlp).")
     String head;
 
@@ -105,7 +109,8 @@ public final class PredictCommand implements Callable<Integer> {
                 // exiting
             }
         }));
-        try {
+        try (var ops = new io.dimstream.predict.ops.PredictorOps(svc, cfg,
+                io.dimstream.core.ops.OpsConfig.from(p, io.dimstream.core.ops.OpsConfig.PREDICTOR_PORT).withPort(metricsPort))) {
             svc.run();
         } finally {
             done.countDown();

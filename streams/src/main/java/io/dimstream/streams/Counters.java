@@ -20,6 +20,17 @@ public final class Counters {
 
     public void add(String name, long n) {
         counters.computeIfAbsent(name, k -> new LongAdder()).add(n);
+        for (java.util.function.BiConsumer<String, Long> l : listeners) {
+            l.accept(name, n);
+        }
+    }
+
+    private final java.util.List<java.util.function.BiConsumer<String, Long>> listeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Called with (name, delta) on every increment, on the incrementing thread (metrics bind here). */
+    public void addListener(java.util.function.BiConsumer<String, Long> listener) {
+        listeners.add(listener);
     }
 
     public long get(String name) {

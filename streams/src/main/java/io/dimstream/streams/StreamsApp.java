@@ -107,6 +107,11 @@ public final class StreamsApp implements AutoCloseable {
         return backfill;
     }
 
+    /** The Kafka Streams client (metrics binding, state). */
+    public KafkaStreams kafkaStreams() {
+        return streams;
+    }
+
     public Topology topology() {
         return topology;
     }

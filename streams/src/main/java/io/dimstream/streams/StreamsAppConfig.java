@@ -81,6 +81,7 @@ public final class StreamsAppConfig extends AbstractConfig {
             d.define(e.getKey(), Type.STRING, e.getValue(), new ConfigDef.NonEmptyString(), Importance.MEDIUM,
                     "Topic name (" + e.getKey().substring("topics.".length()) + ").");
         }
+        io.dimstream.core.ops.OpsConfigDef.addTo(d); // metrics.port, metrics.bind.address, model.signing.*
         return d;
     }
 

@@ -31,19 +31,26 @@ public final class StreamsMain {
                 .withDevice(cfg.getString(StreamsAppConfig.ENCODER_DEVICE))
                 .withThreads(cfg.getInt(StreamsAppConfig.ENCODER_THREADS))
                 .withMaxBatch(Math.max(cfg.getInt(StreamsAppConfig.BATCH_SIZE), 1));
-        return new StreamsApp(cfg, new CifFeaturize(), new OnnxEncoderLoader(opts), extraChecks);
+        // core's verifier first: size cap, sha256 and (model.signing.public.key[.file]) Ed25519 signature
+        List<ModelManager.ModelCheck> checks = new java.util.ArrayList<>();
+        checks.add(io.dimstream.streams.ops.VerifierCheck.fromConfig(cfg.originals()));
+        checks.addAll(extraChecks);
+        return new StreamsApp(cfg, new CifFeaturize(), new OnnxEncoderLoader(opts), checks);
     }
 
     /** Starts the app and blocks until it stops; a shutdown hook closes it on SIGTERM. */
     public static int run(StreamsAppConfig cfg) throws InterruptedException {
         StreamsApp app = create(cfg);
+        io.dimstream.streams.ops.StreamsOps ops = io.dimstream.streams.ops.StreamsOps.attach(app, cfg);
         Thread hook = new Thread(() -> {
             log.info("signal received: shutting down");
             app.close();
+            ops.close();
         }, "dimstream-streams-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         app.start();
         app.awaitStop();
+        ops.close();
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException e) {

@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             TrainBench.class,
             EmbedBench.class,
             IngestBench.class,
+            E2eBench.class,
         })
 public final class BenchCommand implements Runnable {
 

@@ -73,6 +73,10 @@ import picocli.CommandLine.Option;
         })
 public final class DemoCommand implements Callable<Integer> {
 
+    @Option(names = "--metrics-port", defaultValue = "0",
+            description = "Port of the streams app's /metrics, /health, /ready on 127.0.0.1 (0 = any free port, printed; -1 = none).")
+    int metricsPort;
+
     @Option(names = "--dir", defaultValue = "demo-data", description = "Working folder (wiped at start; default ${DEFAULT-VALUE}).")
     Path dir;
 
@@ -140,6 +144,8 @@ public final class DemoCommand implements Callable<Integer> {
             sp.put(StreamsAppConfig.TOPICS_PARTITIONS, "2");
             sp.put(StreamsAppConfig.ENCODER_DEVICE, "auto");
             sp.put("commit.interval.ms", "500");
+            sp.put("metrics.port", String.valueOf(metricsPort));
+            StreamsAppConfig scfg = new StreamsAppConfig(sp);
 
             Map<String, String> tp = new HashMap<>();
             tp.put(TrainerConfig.BOOTSTRAP_SERVERS, bs);
@@ -150,9 +156,15 @@ public final class DemoCommand implements Callable<Integer> {
             TrainerConfig tcfg = new TrainerConfig(tp);
 
             long ingestStart = System.nanoTime();
-            try (StreamsApp app = StreamsMain.create(new StreamsAppConfig(sp)).start();
+            try (StreamsApp app = StreamsMain.create(scfg);
+                 io.dimstream.streams.ops.StreamsOps ops = io.dimstream.streams.ops.StreamsOps.attach(app, scfg);
                  TrainerService trainer = new TrainerService(tcfg, CandidateTrainers.create(tcfg));
                  KafkaProducer<String, byte[]> producer = producer(bs)) {
+                app.start();
+                if (ops.server() != null) {
+                    say("metrics: %s  health: %s  ready: %s", ops.server().url("/metrics"), ops.server().url("/health"),
+                            ops.server().url("/ready"));
+                }
                 if (!app.awaitRunning(Duration.ofMinutes(2))) {
                     throw new IllegalStateException("streams app did not reach RUNNING");
                 }
@@ -221,6 +233,11 @@ public final class DemoCommand implements Callable<Integer> {
                 PredictionReport predictions = predict(bs, sample.subList(0, first + second),
                         app.models().currentVersion().orElse(0));
                 summary(bs, topics, app, (System.nanoTime() - ingestStart) / 1e9, predictions);
+                if (ops.server() != null) {
+                    System.out.println("metrics on " + ops.server().url("/metrics") + " (dimstream_records_*, dimstream_model_*):");
+                    ops.metrics().scrape().lines().filter(l -> l.startsWith("dimstream_records_")
+                            || l.startsWith("dimstream_model_")).forEach(l -> System.out.println("  " + l));
+                }
             }
         }
         say("done");

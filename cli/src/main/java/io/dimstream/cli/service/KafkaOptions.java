@@ -19,9 +19,16 @@ public final class KafkaOptions {
             description = "Any service field or Kafka client property (e.g. -p security.protocol=SSL); repeatable, wins over --config.")
     Map<String, String> properties = new LinkedHashMap<>();
 
+    @Option(names = "--metrics-port", paramLabel = "PORT",
+            description = "Port of the /metrics, /health, /ready endpoint (overrides metrics.port; 0 = any free port, -1 = none).")
+    Integer metricsPort;
+
     /** Command-line overrides applied over the config file. */
     public Map<String, String> overrides() {
         Map<String, String> m = new LinkedHashMap<>(properties);
+        if (metricsPort != null) {
+            m.put("metrics.port", String.valueOf(metricsPort));
+        }
         if (bootstrapServers != null) {
             m.put("bootstrap.servers", bootstrapServers);
         }

@@ -48,7 +48,9 @@ public final class TrainerCommand implements Callable<Integer> {
                     }
                 }, "dimstream-trainer-shutdown");
                 Runtime.getRuntime().addShutdownHook(hook);
-                svc.run();
+                try (var ops = io.dimstream.trainer.ops.TrainerOps.attach(svc, cfg)) {
+                    svc.run();
+                }
                 return 0;
             }
         });

@@ -75,6 +75,7 @@ public final class TrainerConfig extends AbstractConfig {
             d.define(e.getKey(), Type.STRING, e.getValue(), new ConfigDef.NonEmptyString(), Importance.MEDIUM,
                     "Topic name (" + e.getKey().substring("topics.".length()) + ").");
         }
+        io.dimstream.core.ops.OpsConfigDef.addTo(d, io.dimstream.core.ops.OpsConfig.TRAINER_PORT); // metrics.port, metrics.bind.address, model.signing.*
         return d;
     }
 

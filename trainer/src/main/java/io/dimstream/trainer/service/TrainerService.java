@@ -356,6 +356,7 @@ public final class TrainerService implements AutoCloseable {
             producer = new KafkaProducer<>(pp, new StringSerializer(), new ByteArraySerializer());
             producer.initTransactions();
         }
+        mv = io.dimstream.trainer.ops.RecordSigner.signIfConfigured(mv, cfg.originals());
         byte[] bytes = modelSerde.toBytes(mv);
         producer.beginTransaction();
         try {

@@ -1,0 +1,153 @@
+package io.dimstream.cli.ops;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dimstream.core.ops.ModelSigning;
+import io.dimstream.core.ops.ModelVerificationException;
+import io.dimstream.core.ops.ModelVerifier;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code dimstream model sign|verify}: detached Ed25519 signatures of a model directory's
+ * {@code model.onnx} ({@code model.onnx.sig}, base64), which the trainer attaches to the registry
+ * record it publishes and every loader checks when it has a public key configured.
+ */
+@Command(name = "model", mixinStandardHelpOptions = true,
+        description = "Model directory tools: sign and verify (Ed25519 over model.onnx).",
+        subcommands = {ModelCommand.Sign.class, ModelCommand.Verify.class})
+public final class ModelCommand implements Runnable {
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    /** model.onnx of a model directory (or the file itself). */
+    static Path onnxOf(Path model) {
+        return Files.isDirectory(model) ? model.resolve("model.onnx") : model;
+    }
+
+    /** The sha256 that model.json declares, or null when there is no model.json next to the ONNX file. */
+    static String declaredSha256(Path onnx) throws IOException {
+        Path json = onnx.resolveSibling("model.json");
+        if (!Files.isRegularFile(json)) {
+            return null;
+        }
+        JsonNode n = new ObjectMapper().readTree(json.toFile()).get("onnxSha256");
+        return n == null || n.isNull() ? null : n.asText();
+    }
+
+    @Command(name = "sign", mixinStandardHelpOptions = true,
+            description = {"Sign DIR/model.onnx with an Ed25519 private key (PKCS#8 PEM from `dimstream keys generate`);",
+                "writes DIR/model.onnx.sig. Refuses when model.onnx does not match the sha256 in model.json."})
+    public static final class Sign implements Callable<Integer> {
+        @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory (or a .onnx file).")
+        Path model;
+
+        @Option(names = "--key", required = true, paramLabel = "FILE", description = "Private key PEM file.")
+        Path key;
+
+        @Option(names = "--out", paramLabel = "FILE", description = "Signature file (default: <model.onnx>.sig).")
+        Path out;
+
+        PrintStream stdout = System.out;
+        PrintStream stderr = System.err;
+
+        @Override
+        public Integer call() throws IOException {
+            Path onnx = onnxOf(model);
+            byte[] bytes;
+            PrivateKey pk;
+            try {
+                bytes = Files.readAllBytes(onnx);
+                pk = ModelSigning.readPrivateKey(key);
+            } catch (NoSuchFileException e) {
+                stderr.println("model.not_found: " + e.getFile() + " does not exist");
+                return 1;
+            } catch (IllegalArgumentException e) {
+                stderr.println("keys.invalid: " + key + ": " + e.getMessage());
+                return 1;
+            }
+            String sha = ModelVerifier.sha256Hex(bytes);
+            String declared = declaredSha256(onnx);
+            if (declared != null && !declared.equalsIgnoreCase(sha)) {
+                stderr.println("model.sha256_mismatch: " + onnx + " has sha256 " + sha + " but model.json declares " + declared
+                        + "; not signing");
+                return 1;
+            }
+            Path sigFile = out != null ? out : onnx.resolveSibling(onnx.getFileName() + ".sig");
+            ModelSigning.writeSignature(sigFile, ModelSigning.sign(pk, bytes));
+            stdout.println("signed " + onnx + " (" + bytes.length + " bytes, sha256 " + sha + ")");
+            stdout.println("signature: " + sigFile);
+            return 0;
+        }
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = {"Verify DIR/model.onnx as a service would before loading it: size cap, sha256 (model.json),",
+                "and the Ed25519 signature in DIR/model.onnx.sig. Exit 0 = accepted, 1 = refused (reason on stderr)."})
+    public static final class Verify implements Callable<Integer> {
+        @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory (or a .onnx file).")
+        Path model;
+
+        @Option(names = "--public-key", required = true, paramLabel = "FILE|BASE64",
+                description = "Public key: a PEM file, or the base64 printed by `keys generate`.")
+        String publicKey;
+
+        @Option(names = "--signature", paramLabel = "FILE", description = "Signature file (default: <model.onnx>.sig).")
+        Path signature;
+
+        @Option(names = "--max-bytes", paramLabel = "N", defaultValue = "67108864",
+                description = "Size cap (default: ${DEFAULT-VALUE}).")
+        long maxBytes;
+
+        PrintStream stdout = System.out;
+        PrintStream stderr = System.err;
+
+        @Override
+        public Integer call() throws IOException {
+            Path onnx = onnxOf(model);
+            PublicKey key;
+            try {
+                Path kf = Path.of(publicKey);
+                key = Files.isRegularFile(kf) ? ModelSigning.readPublicKey(kf) : ModelSigning.parsePublicKey(publicKey);
+            } catch (IllegalArgumentException e) {
+                stderr.println("keys.invalid: " + e.getMessage());
+                return 1;
+            }
+            Path sigFile = signature != null ? signature : onnx.resolveSibling(onnx.getFileName() + ".sig");
+            byte[] bytes;
+            byte[] sig;
+            try {
+                bytes = Files.readAllBytes(onnx);
+                sig = Files.exists(sigFile) ? ModelSigning.readSignature(sigFile) : null;
+            } catch (NoSuchFileException e) {
+                stderr.println("model.not_found: " + e.getFile() + " does not exist");
+                return 1;
+            }
+            String declared = declaredSha256(onnx);
+            ModelVerifier v = new ModelVerifier(maxBytes, key, true);
+            try {
+                v.verify(bytes, declared != null ? declared : ModelVerifier.sha256Hex(bytes), sig);
+            } catch (ModelVerificationException e) {
+                stderr.println(e.code() + ": " + onnx + ": " + e.getMessage());
+                return 1;
+            }
+            stdout.println("OK " + onnx + ": sha256 " + (declared != null ? "matches model.json" : "(no model.json)")
+                    + ", Ed25519 signature valid");
+            return 0;
+        }
+    }
+}
