@@ -18,7 +18,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -36,10 +44,28 @@ import org.slf4j.LoggerFactory;
  * <p>Before first use the graph's declared inputs and outputs are checked against {@link ModelMetadata}
  * and the fixed signature of this runtime; each input crystal's featurizer version and feature width
  * are checked against the model's.
+ *
+ * <p>Native stack: ONNX Runtime's environment/session creation and inference run on the encoder's own
+ * daemon threads with a {@value #NATIVE_STACK_MIB} MiB stack ({@code onnx-<model>-v<version>-N}, a cached
+ * pool: one thread per concurrent caller, idle ones exit after 30 s), never on the caller's thread, so
+ * callers need no special stack size (the JVM's default thread stack is 1 MiB). Callers block until their
+ * call is done (not interruptible, like the native call itself; an interrupt is kept for the caller).
+ * {@link #close()} waits for calls in flight, then frees the session and stops the threads.
  */
 public final class OnnxEncoder implements CrystalEncoder {
     private static final Logger LOG = LoggerFactory.getLogger(OnnxEncoder.class);
     private static final Pattern CUDA = Pattern.compile("cuda:(\\d+)");
+    /** Stack of the threads that call into ONNX Runtime (reserved address space; touched pages only are used). */
+    static final int NATIVE_STACK_MIB = 64;
+    private static final long CLOSE_WAIT_SECONDS = 120;
+
+    /** A thread of an encoder's pool: calls from it run inline. */
+    private static final class NativeThread extends Thread {
+        NativeThread(Runnable r, String name) {
+            super(null, r, name, (long) NATIVE_STACK_MIB << 20);
+            setDaemon(true);
+        }
+    }
 
     /**
      * Runtime options. {@code maxPairsPerBatch} (default 8192 padded pairs) keeps each ONNX Runtime call's
@@ -78,6 +104,7 @@ public final class OnnxEncoder implements CrystalEncoder {
     private final String device;
     private final Options options;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final ThreadPoolExecutor nativeThreads;
 
     private OnnxEncoder(byte[] onnx, ModelMetadata meta, Options options) {
         this.meta = Objects.requireNonNull(meta, "metadata");
@@ -90,29 +117,56 @@ public final class OnnxEncoder implements CrystalEncoder {
             }
         }
         checkDeclared(meta);
-        this.env = OrtEnvironment.getEnvironment();
+        String prefix = "onnx-" + meta.name() + "-v" + meta.version() + "-";
+        AtomicInteger n = new AtomicInteger();
+        this.nativeThreads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                r -> new NativeThread(r, prefix + n.incrementAndGet()));
+        Object[] opened;
+        try {
+            opened = onNativeThread(() -> openSession(onnx));
+        } catch (RuntimeException | Error e) {
+            nativeThreads.shutdown();
+            throw e;
+        }
+        this.env = (OrtEnvironment) opened[0];
+        this.session = (OrtSession) opened[1];
+        this.device = (String) opened[2];
+        try {
+            onNativeThread(() -> {
+                checkSession();
+                return null;
+            });
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** Environment, session and device actually used; runs on a native thread. */
+    private Object[] openSession(byte[] onnx) {
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
         String dev = options.device() == null ? "auto" : options.device().trim().toLowerCase();
         OrtSession s;
         String used;
         try {
             if (dev.equals("cpu")) {
-                s = open(onnx, -1);
+                s = open(env, onnx, -1);
                 used = "cpu";
             } else if (dev.equals("auto")) {
                 if (!cudaDevicePresent()) {
                     LOG.info("encoder {} v{}: no CUDA device found, running on CPU", meta.name(), meta.version());
-                    s = open(onnx, -1);
+                    s = open(env, onnx, -1);
                     used = "cpu";
                 } else {
                     OrtSession tried;
                     String u;
                     try {
-                        tried = open(onnx, 0);
+                        tried = open(env, onnx, 0);
                         u = "cuda:0";
                     } catch (OrtException | RuntimeException e) {
                         LOG.info("encoder {} v{}: CUDA unavailable ({}), running on CPU", meta.name(), meta.version(),
                                 firstLine(e.getMessage()));
-                        tried = open(onnx, -1);
+                        tried = open(env, onnx, -1);
                         u = "cpu";
                     }
                     s = tried;
@@ -126,7 +180,7 @@ public final class OnnxEncoder implements CrystalEncoder {
                 }
                 int id = Integer.parseInt(m.group(1));
                 try {
-                    s = open(onnx, id);
+                    s = open(env, onnx, id);
                 } catch (OrtException | RuntimeException e) {
                     throw new EncoderException(EncoderException.DEVICE_UNAVAILABLE, "device " + dev
                             + " requested but CUDA is not available: " + firstLine(e.getMessage())
@@ -138,13 +192,51 @@ public final class OnnxEncoder implements CrystalEncoder {
             throw new EncoderException(EncoderException.BAD_MODEL, "ONNX Runtime cannot load model " + meta.name()
                     + " v" + meta.version() + ": " + firstLine(e.getMessage()), e);
         }
-        this.session = s;
-        this.device = used;
+        return new Object[] {env, s, used};
+    }
+
+    /**
+     * Runs {@code task} on one of the encoder's large-stack threads (inline when already on one) and waits
+     * for it; its exceptions are rethrown as they are.
+     */
+    private <T> T onNativeThread(Callable<T> task) {
+        if (Thread.currentThread() instanceof NativeThread) {
+            try {
+                return task.call();
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        Future<T> f;
         try {
-            checkSession();
-        } catch (RuntimeException e) {
-            close();
-            throw e;
+            f = nativeThreads.submit(task);
+        } catch (RejectedExecutionException e) {
+            throw new IllegalStateException("encoder " + meta.name() + " v" + meta.version() + " is closed");
+        }
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return f.get();
+                } catch (InterruptedException e) {
+                    interrupted = true; // the native call cannot be abandoned half-way; finish, then re-flag
+                } catch (ExecutionException e) {
+                    Throwable c = e.getCause();
+                    if (c instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    if (c instanceof Error err) {
+                        throw err;
+                    }
+                    throw new IllegalStateException(c);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -176,7 +268,7 @@ public final class OnnxEncoder implements CrystalEncoder {
         return load(dir, Options.defaults().withDevice(device));
     }
 
-    private OrtSession open(byte[] onnx, int cudaDevice) throws OrtException {
+    private OrtSession open(OrtEnvironment env, byte[] onnx, int cudaDevice) throws OrtException {
         try (OrtSession.SessionOptions so = new OrtSession.SessionOptions()) {
             so.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             if (options.intraOpThreads() > 0) {
@@ -315,11 +407,16 @@ public final class OnnxEncoder implements CrystalEncoder {
                         + c.featureDim() + " features per site, model " + meta.name() + " needs " + meta.featureDim());
             }
         }
+        if (batch.isEmpty()) {
+            return new Output(new float[0][], wantLocal ? new float[0][][] : null);
+        }
+        // calls already handed over finish before close() frees the session
+        return onNativeThread(() -> runHere(batch, wantLocal));
+    }
+
+    private Output runHere(List<FeaturizedCrystal> batch, boolean wantLocal) {
         float[][] emb = new float[batch.size()][];
         float[][][] local = wantLocal ? new float[batch.size()][][] : null;
-        if (batch.isEmpty()) {
-            return new Output(emb, local);
-        }
         for (int[] group : SizeBatcher.plan(batch, options.maxSitesPerBatch(), options.maxPairsPerBatch(),
                 options.maxBatch())) {
             List<FeaturizedCrystal> sub = new ArrayList<>(group.length);
@@ -374,14 +471,44 @@ public final class OnnxEncoder implements CrystalEncoder {
         }
     }
 
+    /** Waits for calls in flight, frees the native session and stops the encoder's threads; idempotent. */
     @Override
     public void close() {
-        if (closed.compareAndSet(false, true) && session != null) {
-            try {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        nativeThreads.shutdown();
+        boolean interrupted = false;
+        try {
+            if (!(Thread.currentThread() instanceof NativeThread)) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(CLOSE_WAIT_SECONDS);
+                while (true) {
+                    try {
+                        if (nativeThreads.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                            break;
+                        }
+                        LOG.warn("closing ONNX session of {} v{}: calls still running after {} s; closing anyway",
+                                meta.name(), meta.version(), CLOSE_WAIT_SECONDS);
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            }
+            if (session != null) {
                 session.close();
-            } catch (OrtException e) {
-                LOG.warn("closing ONNX session of {} v{}: {}", meta.name(), meta.version(), e.getMessage());
+            }
+        } catch (OrtException e) {
+            LOG.warn("closing ONNX session of {} v{}: {}", meta.name(), meta.version(), e.getMessage());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** Threads the encoder currently keeps for native calls (for tests). */
+    int nativeThreadCount() {
+        return nativeThreads.getPoolSize();
     }
 }

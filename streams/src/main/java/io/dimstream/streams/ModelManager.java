@@ -72,10 +72,10 @@ public final class ModelManager implements AutoCloseable {
         this.loader = loader;
         this.checks = List.copyOf(checks);
         this.counters = counters;
-        // ONNX Runtime's environment/session creation needs more native stack than the JVM's 1 MiB
-        // default thread stack (it segfaults there on this platform): load on a 16 MiB-stack thread.
+        // verification and loading off the stream threads; ONNX Runtime itself runs on the encoder's
+        // own large-stack threads (OnnxEncoder), so this thread needs no special stack size
         this.loaderThread = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(null, r, "model-loader-" + modelName, 16L << 20);
+            Thread t = new Thread(r, "model-loader-" + modelName);
             t.setDaemon(true);
             return t;
         });

@@ -2,6 +2,7 @@ package io.dimstream.trainer;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import io.dimstream.core.encoder.SizeBatcher;
 import io.dimstream.core.featurize.FeaturizedCrystal;
@@ -59,7 +60,35 @@ public final class DimTrainer {
         return config;
     }
 
+    /**
+     * Trains within the budget. Callable from any thread: PyTorch's grad mode is per thread (on by default;
+     * DJL switches it off only on the thread that first loads the engine), and this trainer needs it off
+     * outside its gradient collector (in-place optimizer updates on leaf tensors), so it is switched off for
+     * the call and the caller's mode is restored afterwards.
+     */
     public TrainResult train(List<FeaturizedCrystal> train, List<FeaturizedCrystal> val, Budget budget,
+            Optional<Path> warmStartDir, TrainListener listener) {
+        boolean previous = gradModeOff();
+        try {
+            return trainWithGradModeOff(train, val, budget, warmStartDir, listener);
+        } finally {
+            JniUtils.setGradMode(previous);
+        }
+    }
+
+    /**
+     * Loads the PyTorch engine if needed and switches the calling thread's grad mode off.
+     *
+     * @return the thread's grad mode before
+     */
+    static boolean gradModeOff() {
+        Engine.getEngine("PyTorch");
+        boolean previous = JniUtils.isGradMode();
+        JniUtils.setGradMode(false);
+        return previous;
+    }
+
+    private TrainResult trainWithGradModeOff(List<FeaturizedCrystal> train, List<FeaturizedCrystal> val, Budget budget,
             Optional<Path> warmStartDir, TrainListener listener) {
         if (train.isEmpty()) {
             throw new IllegalArgumentException("no training structures");
@@ -270,8 +299,21 @@ public final class DimTrainer {
         return plan;
     }
 
-    /** Validation DIM metrics: no VAE noise, fixed false pairs; averaged over structures. */
+    /**
+     * Validation DIM metrics: no VAE noise, fixed false pairs; averaged over structures. Runs with grad mode
+     * off on the calling thread (no autograd graph is recorded), restoring the caller's mode afterwards.
+     */
     public Map<String, Double> validate(NDManager base, DimObjective objective, List<FeaturizedCrystal> val) {
+        boolean previous = gradModeOff();
+        try {
+            return validateWithGradModeOff(base, objective, val);
+        } finally {
+            JniUtils.setGradMode(previous);
+        }
+    }
+
+    private Map<String, Double> validateWithGradModeOff(NDManager base, DimObjective objective,
+            List<FeaturizedCrystal> val) {
         List<int[]> plan = SizeBatcher.plan(val, config.maxSitesPerBatch(), config.maxPairsPerBatch(), config.maxBatch());
         double[] sums = new double[5];
         double n = 0;

@@ -49,6 +49,47 @@ class DimTrainerTest {
         assertTrue(r.validation().get("val_global_true") > r.validation().get("val_global_false"));
     }
 
+    /**
+     * PyTorch's grad mode is per thread (on by default; DJL turns it off only on the thread that loads the
+     * engine): training must work from any thread, one after another, give the same result, and leave
+     * each caller's grad mode as it found it.
+     */
+    @Test
+    void trainsFromTwoDifferentThreadsInSequence() throws Exception {
+        List<FeaturizedCrystal> train = SyntheticCrystals.generate(24, 3, 11);
+        List<FeaturizedCrystal> val = SyntheticCrystals.generate(6, 3, 12);
+        List<Object> results = new ArrayList<>();
+        for (String name : List.of("trainer-thread-a", "trainer-thread-b")) {
+            java.util.concurrent.FutureTask<Object[]> task = new java.util.concurrent.FutureTask<>(() -> {
+                ai.djl.engine.Engine.getEngine("PyTorch");
+                boolean before = ai.djl.pytorch.jni.JniUtils.isGradMode();
+                TrainResult r = new DimTrainer(tiny(21)).train(train, val, Budget.steps(3), Optional.empty(), null);
+                return new Object[] {r, before, ai.djl.pytorch.jni.JniUtils.isGradMode()};
+            });
+            Thread t = new Thread(task, name);
+            t.start();
+            Object[] out = task.get();
+            TrainResult r = (TrainResult) out[0];
+            assertEquals(3, r.steps(), name);
+            assertTrue(Double.isFinite(r.validation().get("val_total")), name);
+            assertEquals(out[1], out[2], name + ": the caller's grad mode is restored");
+            results.add(r);
+        }
+        TrainResult a = (TrainResult) results.get(0);
+        TrainResult b = (TrainResult) results.get(1);
+        assertEquals(a.validation().get("val_total"), b.validation().get("val_total"), 1e-6,
+                "same seed, same result on either thread");
+        // and on this (test) thread, with grad mode switched on first, which is restored afterwards
+        ai.djl.pytorch.jni.JniUtils.setGradMode(true);
+        try {
+            TrainResult c = new DimTrainer(tiny(21)).train(train, val, Budget.steps(3), Optional.empty(), null);
+            assertEquals(a.validation().get("val_total"), c.validation().get("val_total"), 1e-6);
+            assertTrue(ai.djl.pytorch.jni.JniUtils.isGradMode(), "grad mode restored to on");
+        } finally {
+            ai.djl.pytorch.jni.JniUtils.setGradMode(false);
+        }
+    }
+
     @Test
     void seededRunsAreReproducibleAndResumeContinuesExactly(@TempDir Path dir) {
         List<FeaturizedCrystal> train = SyntheticCrystals.generate(40, 3, 4);

@@ -5,10 +5,14 @@ import io.dimstream.core.io.CifInputs;
 import io.dimstream.core.io.RawCif;
 import io.dimstream.core.kafka.AvroSerde;
 import io.dimstream.core.kafka.Topics;
+import io.dimstream.predict.HeldOutDemo;
+import io.dimstream.predict.PredictionEvaluator;
+import io.dimstream.predict.heads.HeldOutEvaluation;
 import io.dimstream.schemas.CrystalEmbedding;
 import io.dimstream.schemas.CrystalSubmission;
 import io.dimstream.schemas.DeadLetter;
 import io.dimstream.schemas.ModelVersion;
+import io.dimstream.schemas.Prediction;
 import io.dimstream.streams.StreamsApp;
 import io.dimstream.streams.StreamsAppConfig;
 import io.dimstream.streams.StreamsMain;
@@ -57,12 +61,15 @@ import picocli.CommandLine.Option;
  * under {@code demo-data/}), topics, streams app and trainer service; ingests bundled real Materials
  * Project structures, trains and publishes v1, embeds (and backfills what arrived before v1), ingests
  * more (plus a few broken inputs for the DLQ), trains v2, hot-swaps and backfills the corpus with v2,
- * then prints a summary.
+ * publishes the band_gap / formation_energy_per_atom labels of all but a stable 10 % of the structures,
+ * runs the predictor service (ridge heads on the serving version's embeddings) and prints a summary with
+ * the held-out prediction MAE per property next to a predict-the-mean baseline.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {
             "End-to-end demo on an embedded Kafka broker with bundled real Materials Project structures",
-            "(CC BY 4.0): ingest, featurize, train v1, embed, ingest more, train v2, hot-swap, backfill, summary."
+            "(CC BY 4.0): ingest, featurize, train v1, embed, ingest more, train v2, hot-swap, backfill,",
+            "labels + predictor (held-out MAE per property), summary."
         })
 public final class DemoCommand implements Callable<Integer> {
 
@@ -81,6 +88,11 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--train-seconds", defaultValue = "30", description = "Training budget per version (default ${DEFAULT-VALUE}).")
     int trainSeconds;
+
+    /** Label columns of the bundled sample predicted from the embeddings. */
+    static final List<String> PROPERTIES = List.of("band_gap", "formation_energy_per_atom");
+    /** Share of the structures whose labels are withheld from the predictor and scored (stable id hash). */
+    static final double HOLDOUT = 0.1;
 
     private final long t0 = System.nanoTime();
 
@@ -218,7 +230,9 @@ public final class DemoCommand implements Callable<Integer> {
                             (System.nanoTime() - swapStart) / 1e9);
                 }
                 Thread.sleep(1500); // let the last transactions commit
-                summary(bs, topics, app, (System.nanoTime() - ingestStart) / 1e9);
+                PredictionReport predictions = predict(bs, sample.subList(0, first + second),
+                        app.models().currentVersion().orElse(0));
+                summary(bs, topics, app, (System.nanoTime() - ingestStart) / 1e9, predictions);
                 if (ops.server() != null) {
                     System.out.println("metrics on " + ops.server().url("/metrics") + " (dimstream_records_*, dimstream_model_*):");
                     ops.metrics().scrape().lines().filter(l -> l.startsWith("dimstream_records_")
@@ -230,12 +244,80 @@ public final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    private void summary(String bs, Topics topics, StreamsApp app, double secs) {
+    /** Held-out scores per property, with the predict-the-training-mean baseline on the same ids. */
+    private record PredictionReport(HeldOutDemo.Outcome outcome, Map<String, Double> baselineMae, int modelVersion,
+                                    double seconds) {
+        void print() {
+            System.out.printf("held-out prediction MAE (ridge heads on v%d embeddings; labels of %.0f %% of the"
+                    + " structures withheld from the predictor):%n", modelVersion, HOLDOUT * 100);
+            for (String prop : PROPERTIES) {
+                PredictionEvaluator.PropertyScore s = outcome.scores().get(prop);
+                System.out.printf("  %-26s MAE %.4f on %d held-out structures (predict-the-mean baseline MAE %.4f);"
+                                + " model v%d, head v%d fitted on %d labels, head CV MAE %.4f%n",
+                        prop, s.mae(), s.n(), baselineMae.get(prop), s.modelVersion(), s.headVersion(), s.labelsUsed(),
+                        s.cvMae());
+            }
+            System.out.printf("predictions published: %d (%d labels, %d head fits, %.1f s%s)%n",
+                    outcome.predictionsPublished(), outcome.labelsPublished(), outcome.fits(), seconds,
+                    outcome.settled() ? "" : "; predictor did NOT settle before the timeout");
+        }
+    }
+
+    /**
+     * Publishes the labels of all but the held-out structures to crystals.labels, runs the predictor service
+     * until it has predicted every embedding of the serving version, and scores the held-out structures.
+     */
+    private PredictionReport predict(String bs, List<RawCif> ingested, int version) throws InterruptedException {
+        Map<String, Map<String, Double>> truth = new LinkedHashMap<>();
+        for (String prop : PROPERTIES) {
+            Map<String, Double> values = new LinkedHashMap<>();
+            for (RawCif r : ingested) {
+                String v = r.columns().get(prop);
+                if (v != null && !v.isBlank()) {
+                    values.put(r.id(), Double.parseDouble(v.trim()));
+                }
+            }
+            truth.put(prop, values);
+        }
+        say("predictor: labels %s of %d structures (%.0f %% held out), ridge heads on v%d embeddings...",
+                PROPERTIES, ingested.size(), HOLDOUT * 100, version);
+        long start = System.nanoTime();
+        Map<String, Object> kafka = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bs);
+        HeldOutDemo.Outcome outcome = HeldOutDemo.run(kafka, Map.of(), truth, HOLDOUT, version, "ridge",
+                Duration.ofMinutes(5));
+        double secs = (System.nanoTime() - start) / 1e9;
+        // baseline on exactly the scored ids: held out, predicted with the scored model version
+        Map<String, Prediction> latest = PredictionEvaluator.latestPredictions(kafka, Topics.defaults().predictions());
+        Map<String, Double> baseline = new LinkedHashMap<>();
+        for (String prop : PROPERTIES) {
+            double sum = 0;
+            int n = 0;
+            List<Double> test = new ArrayList<>();
+            for (Map.Entry<String, Double> e : truth.get(prop).entrySet()) {
+                if (!HeldOutEvaluation.isTest(e.getKey(), HOLDOUT)) {
+                    sum += e.getValue();
+                    n++;
+                } else {
+                    Prediction p = latest.get(e.getKey() + "/" + prop);
+                    if (p != null && p.getModelVersion() == outcome.scores().get(prop).modelVersion()) {
+                        test.add(e.getValue());
+                    }
+                }
+            }
+            double mean = sum / Math.max(1, n);
+            baseline.put(prop, test.isEmpty() ? Double.NaN
+                    : test.stream().mapToDouble(y -> Math.abs(y - mean)).average().orElse(Double.NaN));
+        }
+        say("predictor: %d predictions published in %.1f s", outcome.predictionsPublished(), secs);
+        return new PredictionReport(outcome, baseline, version, secs);
+    }
+
+    private void summary(String bs, Topics topics, StreamsApp app, double secs, PredictionReport predictions) {
         System.out.println();
         System.out.println("==================== dimstream demo summary ====================");
         Map<String, List<ConsumerRecord<String, byte[]>>> all = new LinkedHashMap<>();
         for (String t : List.of(topics.raw(), topics.features(), topics.embeddings(), topics.dlq(),
-                topics.modelsRegistry(), topics.modelsHistory())) {
+                topics.modelsRegistry(), topics.modelsHistory(), topics.labels(), topics.predictions())) {
             all.put(t, readAll(bs, t));
         }
         System.out.println("records per topic (read_committed):");
@@ -276,6 +358,7 @@ public final class DemoCommand implements Callable<Integer> {
         System.out.printf("throughput: %d structures in %.1f s overall; inference %d batches, %.2f ms/structure%n",
                 all.get(topics.raw()).size(), secs, batches,
                 inferMs / Math.max(1, app.counters().get("embeddings.out.live") + app.counters().get("embeddings.out.backfill")));
+        predictions.print();
         System.out.println("================================================================");
     }
 

@@ -22,6 +22,7 @@ public final class StreamsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         StreamsAppConfig cfg = StreamsAppConfig.load(kafka.config(), kafka.overrides());
-        return KafkaOptions.onLargeStack("dimstream-streams", () -> StreamsMain.run(cfg));
+        // no large-stack thread needed: OnnxEncoder runs ONNX Runtime on its own large-stack threads
+        return StreamsMain.run(cfg);
     }
 }

@@ -9,6 +9,11 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,6 +43,32 @@ class DemoCommandTest {
         assertTrue(out.contains("parse/cif.unknown_element"), out);
         assertTrue(out.matches("(?s).*crystals\\.features\\s+180\\b.*"), out);
         assertTrue(out.matches("(?s).*v1: \\d+ records .* 180 distinct ids.*"), out);
+
+        // >= 2 model versions in models.history
+        Set<String> versions = new TreeSet<>();
+        Matcher mv = Pattern.compile("sitenet-dim v(\\d+) (PROMOTED|REJECTED)").matcher(out);
+        while (mv.find()) {
+            versions.add(mv.group(1));
+        }
+        assertTrue(versions.size() >= 2, "model versions " + versions + "\n" + out);
+
+        // labels + predictor: held-out MAE for both properties, finite, next to a finite baseline
+        for (String prop : List.of("band_gap", "formation_energy_per_atom")) {
+            Matcher m = Pattern.compile(Pattern.quote(prop) + "\\s+MAE (\\S+) on (\\d+) held-out structures"
+                    + " \\(predict-the-mean baseline MAE (\\S+)\\)").matcher(out);
+            assertTrue(m.find(), prop + " MAE line missing\n" + out);
+            double mae = Double.parseDouble(m.group(1));
+            double base = Double.parseDouble(m.group(3));
+            assertTrue(Double.isFinite(mae) && mae >= 0, prop + " MAE " + mae);
+            assertTrue(Double.isFinite(base) && base > 0, prop + " baseline " + base);
+            assertTrue(Integer.parseInt(m.group(2)) > 0, prop + " held-out count");
+        }
+        Matcher pub = Pattern.compile("predictions published: (\\d+)").matcher(out);
+        assertTrue(pub.find(), out);
+        // every structure of the serving version gets one prediction per property (at least once)
+        assertTrue(Long.parseLong(pub.group(1)) >= 2 * 180, "predictions published " + pub.group(1));
+        assertTrue(out.matches("(?s).*crystals\\.labels\\s+\\d+\\b.*"), out);
+        assertTrue(!out.contains("did NOT settle"), out);
     }
 
     @Test

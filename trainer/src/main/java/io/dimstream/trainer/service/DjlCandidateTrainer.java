@@ -25,7 +25,9 @@ import java.util.Optional;
  * warm starts from the parent's checkpoint, gates on the full DIM objective on the validation set
  * ({@code val_total}: local + global DIM and the prior-matching terms, computed deterministically by
  * {@link DimTrainer#validate}), and measures parity between the DJL forward pass and the ONNX export
- * run by ONNX Runtime.
+ * run by ONNX Runtime. Callable from any thread: {@link DimTrainer#train} and {@link DimTrainer#validate} set
+ * the PyTorch grad mode they need on the calling thread themselves; the parity forward pass uses weights
+ * without gradients, so the thread's grad mode does not matter there.
  */
 public final class DjlCandidateTrainer implements CandidateTrainer {
 
@@ -38,21 +40,10 @@ public final class DjlCandidateTrainer implements CandidateTrainer {
         this.config = config;
     }
 
-    /**
-     * PyTorch's grad mode is per thread and on by default; DJL turns it off only on the thread that
-     * first loaded the engine. DIM training (in-place optimizer updates outside the gradient
-     * collector) needs it off on whatever thread the service calls from.
-     */
-    private static void engineDefaults() {
-        ai.djl.engine.Engine.getEngine("PyTorch");
-        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
-    }
-
     @Override
     public TrainedModel train(String modelName, int version, List<FeaturizedCrystal> train,
                               List<FeaturizedCrystal> validation, Optional<TrainedModel> parent, Budget budget)
             throws Exception {
-        engineDefaults();
         Path warm = null;
         try {
             if (parent.isPresent() && parent.get().state() != null) {
@@ -93,7 +84,6 @@ public final class DjlCandidateTrainer implements CandidateTrainer {
 
     @Override
     public double validationLoss(TrainedModel model, List<FeaturizedCrystal> validation) throws Exception {
-        engineDefaults();
         Checkpoint ck = checkpoint(model);
         try (NDManager base = NDManager.newBaseManager(); Params params = Params.fromHost(base, ck.weights())) {
             SiteNetModel net = new SiteNetModel(ck.arch(), params);
@@ -112,7 +102,6 @@ public final class DjlCandidateTrainer implements CandidateTrainer {
         if (sample.isEmpty()) {
             return 0;
         }
-        engineDefaults();
         Checkpoint ck = checkpoint(model);
         float[] djl;
         int dim = ck.arch().embeddingDim();

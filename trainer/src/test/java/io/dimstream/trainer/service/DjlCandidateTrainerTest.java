@@ -16,6 +16,17 @@ import org.junit.jupiter.api.Test;
 /** The production candidate trainer on real (tiny) DIM training. */
 class DjlCandidateTrainerTest {
 
+    private static <T> T onFreshThread(java.util.concurrent.Callable<T> body) throws Exception {
+        java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(body);
+        Thread th = new Thread(task, "fresh-caller");
+        th.start();
+        try {
+            return task.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception ex ? ex : e;
+        }
+    }
+
     @Test
     void trainsWarmStartsScoresDeterministicallyAndExportsAFaithfulOnnxGraph() throws Exception {
         List<FeaturizedCrystal> data = SyntheticCrystals.generate(36, 3, 5);
@@ -33,10 +44,13 @@ class DjlCandidateTrainerTest {
         assertEquals(l1, t.validationLoss(v1, val), 1e-9, "the gate's score is deterministic");
         assertTrue(t.onnxParity(v1, val) < 1e-3);
 
-        TrainedModel v2 = t.train("sitenet-dim", 2, train, val, Optional.of(v1), budget);
+        // v2 on a fresh thread (PyTorch grad mode is per thread and on by default there): train, gate, parity
+        TrainedModel v2 = onFreshThread(() -> t.train("sitenet-dim", 2, train, val, Optional.of(v1), budget));
         assertEquals(2, v2.version());
         assertEquals(4.0, v2.metadata().metrics().get("train_steps"));
-        assertTrue(Double.isFinite(t.validationLoss(v2, val)));
+        assertTrue(Double.isFinite(onFreshThread(() -> t.validationLoss(v2, val))));
+        assertEquals(l1, onFreshThread(() -> t.validationLoss(v1, val)), 1e-9, "same score on any thread");
+        assertTrue(onFreshThread(() -> t.onnxParity(v2, val)) < 1e-3);
         // training is deterministic: the same run without the parent gives other weights, so v2 did start from v1
         TrainedModel cold = t.train("sitenet-dim", 2, train, val, Optional.empty(), budget);
         assertEquals(cold.metadata().onnxSha256(),
