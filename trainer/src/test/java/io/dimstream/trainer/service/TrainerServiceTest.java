@@ -195,7 +195,9 @@ class TrainerServiceTest {
         Map<String, String> props = config("t3");
         props.put(TrainerConfig.INTERVAL_MS, "500");
         props.put(TrainerConfig.MIN_CORPUS, "50");
-        props.put(TrainerConfig.MIN_NEW, "40");
+        // the first round may start after only part of the 60 below arrived (corpus >= 50); the rest
+        // (at most 40) must not be enough for a second round
+        props.put(TrainerConfig.MIN_NEW, "70");
         TrainerConfig cfg = new TrainerConfig(props);
         ScriptedTrainer st = new ScriptedTrainer();
         st.lossByVersion.put(1, 3.0);
