@@ -152,40 +152,10 @@ public record Topics(
             }
         }
         if (!created.isEmpty()) {
-            awaitLeaders(admin, created);
             log.info("created topics {}", created);
+            TopicReadiness.await(admin, created, TopicReadiness.DEFAULT_TIMEOUT);
         }
         return created;
-    }
-
-    /**
-     * Waits (up to 30 s) until every partition of {@code topics} has a leader, so producers that start
-     * right after topic creation do not race the partition's first leader election.
-     */
-    public static void awaitLeaders(Admin admin, Collection<String> topics) {
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (System.nanoTime() < deadline) {
-            try {
-                boolean ready = admin.describeTopics(topics).allTopicNames().get().values().stream()
-                        .allMatch(d -> !d.partitions().isEmpty()
-                                && d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
-                if (ready) {
-                    return;
-                }
-            } catch (ExecutionException e) {
-                // not visible yet
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-        log.warn("topics {} have no leader after 30 s", topics);
     }
 
     /** Creates every dimstream topic when missing. */

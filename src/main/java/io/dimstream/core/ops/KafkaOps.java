@@ -65,44 +65,6 @@ public final class KafkaOps {
         };
     }
 
-    /**
-     * Waits until every topic in {@code topics} exists and each of its partitions has a leader (fresh
-     * topics take a moment before clients see their partitions).
-     *
-     * @throws IllegalStateException when that does not happen within {@code timeout}
-     */
-    public static void awaitTopicsReady(Admin admin, java.util.Collection<String> topics, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        String last = "";
-        while (true) {
-            try {
-                var desc = admin.describeTopics(topics).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-                boolean ok = desc.size() == topics.size() && desc.values().stream().allMatch(d -> !d.partitions().isEmpty()
-                        && d.partitions().stream().allMatch(p -> p.leader() != null && p.leader().id() >= 0));
-                if (ok) {
-                    return;
-                }
-                last = "partitions without a leader";
-            } catch (ExecutionException e) {
-                last = e.getCause().toString();
-            } catch (TimeoutException e) {
-                last = "timeout";
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("topics " + topics + " not ready within " + timeout + ": " + last);
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
-        }
-    }
-
     static CheckResult probe(Admin admin, Duration timeout) {
         try {
             var cluster = admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis()));

@@ -1,5 +1,6 @@
 package io.dimstream.streams;
 
+import io.dimstream.core.kafka.TopicReadiness;
 import io.dimstream.core.kafka.Topics;
 import java.time.Duration;
 import java.util.List;
@@ -50,18 +51,26 @@ public final class StreamsApp implements AutoCloseable {
         });
     }
 
-    /** Creates missing topics (when {@code topics.create}) and starts processing. */
+    /**
+     * Creates missing topics (when {@code topics.create}), waits (bounded by {@code topics.ready.timeout.ms})
+     * until every topic the app uses has leaders for all partitions, and starts processing. Without the wait a
+     * start right after topic creation can die with "no partitions available for topic models.registry".
+     *
+     * @throws io.dimstream.core.kafka.TopicReadiness.TopicsNotReadyException when the topics are not ready in time
+     */
     public StreamsApp start() {
-        if (config.getBoolean(StreamsAppConfig.TOPICS_CREATE)) {
-            Map<String, Object> adminProps = new java.util.HashMap<>(config.passThrough());
-            adminProps.put("bootstrap.servers", config.getString(StreamsAppConfig.BOOTSTRAP_SERVERS));
-            adminProps.keySet().removeIf(k -> !org.apache.kafka.clients.admin.AdminClientConfig.configNames().contains(k));
-            try (Admin admin = Admin.create(adminProps)) {
+        Map<String, Object> adminProps = new java.util.HashMap<>(config.passThrough());
+        adminProps.put("bootstrap.servers", config.getString(StreamsAppConfig.BOOTSTRAP_SERVERS));
+        adminProps.keySet().removeIf(k -> !org.apache.kafka.clients.admin.AdminClientConfig.configNames().contains(k));
+        try (Admin admin = Admin.create(adminProps)) {
+            Topics t = config.topics();
+            if (config.getBoolean(StreamsAppConfig.TOPICS_CREATE)) {
                 short rf = config.getShort(StreamsAppConfig.TOPICS_REPLICATION);
-                Topics t = config.topics();
                 t.ensureAll(admin, config.getInt(StreamsAppConfig.TOPICS_PARTITIONS),
                         rf > 0 ? Optional.of(rf) : Optional.empty());
             }
+            TopicReadiness.await(admin, usedTopics(t),
+                    Duration.ofMillis(config.getLong(StreamsAppConfig.TOPICS_READY_TIMEOUT_MS)));
         }
         log.info("starting streams app {} (model {}, batch {}, {} on {})",
                 config.getString(StreamsAppConfig.APPLICATION_ID), models.modelName(),
@@ -69,6 +78,11 @@ public final class StreamsApp implements AutoCloseable {
                 config.getString(StreamsAppConfig.BOOTSTRAP_SERVERS));
         streams.start();
         return this;
+    }
+
+    /** The topics the topology reads or writes (internal changelog/repartition topics aside). */
+    static List<String> usedTopics(Topics t) {
+        return List.of(t.raw(), t.features(), t.embeddings(), t.modelsRegistry(), t.dlq());
     }
 
     public boolean awaitRunning(Duration timeout) throws InterruptedException {

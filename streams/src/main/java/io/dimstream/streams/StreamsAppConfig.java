@@ -39,6 +39,7 @@ public final class StreamsAppConfig extends AbstractConfig {
     public static final String TOPICS_CREATE = "topics.create";
     public static final String TOPICS_PARTITIONS = "topics.partitions";
     public static final String TOPICS_REPLICATION = "topics.replication.factor";
+    public static final String TOPICS_READY_TIMEOUT_MS = "topics.ready.timeout.ms";
 
     public static final ConfigDef CONFIG_DEF = configDef();
 
@@ -76,7 +77,10 @@ public final class StreamsAppConfig extends AbstractConfig {
                 .define(TOPICS_PARTITIONS, Type.INT, 3, Range.atLeast(1), Importance.LOW,
                         "Partitions of data topics created by this app.")
                 .define(TOPICS_REPLICATION, Type.SHORT, (short) -1, Importance.LOW,
-                        "Replication factor of topics created by this app (-1 = broker default).");
+                        "Replication factor of topics created by this app (-1 = broker default).")
+                .define(TOPICS_READY_TIMEOUT_MS, Type.LONG, 60_000L, Range.atLeast(1), Importance.LOW,
+                        "At start, wait at most this long for every topic the app uses to have leaders for all "
+                                + "partitions before starting Kafka Streams; fail with topics_not_ready after.");
         for (Map.Entry<String, String> e : Topics.DEFAULTS.entrySet()) {
             d.define(e.getKey(), Type.STRING, e.getValue(), new ConfigDef.NonEmptyString(), Importance.MEDIUM,
                     "Topic name (" + e.getKey().substring("topics.".length()) + ").");

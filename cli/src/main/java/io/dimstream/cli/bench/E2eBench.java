@@ -185,7 +185,6 @@ public final class E2eBench implements Callable<Integer> {
             try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
                     Map.<String, Object>of("bootstrap.servers", bootstrap))) {
                 topics.ensureAll(admin, partitions, Optional.empty());
-                io.dimstream.core.ops.KafkaOps.awaitTopicsReady(admin, topics.all(), Duration.ofSeconds(60));
             }
             try (KafkaProducer<String, byte[]> producer = producer(bootstrap)) {
                 StreamsApp app = StreamsMain.create(cfg);

@@ -37,6 +37,7 @@ public final class TrainerConfig extends AbstractConfig {
     public static final String SEED = "train.seed";
     public static final String TOPICS_CREATE = "topics.create";
     public static final String TOPICS_PARTITIONS = "topics.partitions";
+    public static final String TOPICS_READY_TIMEOUT_MS = "topics.ready.timeout.ms";
 
     public static final ConfigDef CONFIG_DEF = configDef();
 
@@ -70,7 +71,10 @@ public final class TrainerConfig extends AbstractConfig {
                 .define(SEED, Type.LONG, 7L, Importance.LOW, "Base seed of training runs (plus the version).")
                 .define(TOPICS_CREATE, Type.BOOLEAN, true, Importance.LOW, "Create missing topics at start.")
                 .define(TOPICS_PARTITIONS, Type.INT, 3, Range.atLeast(1), Importance.LOW,
-                        "Partitions of data topics created by this service.");
+                        "Partitions of data topics created by this service.")
+                .define(TOPICS_READY_TIMEOUT_MS, Type.LONG, 60_000L, Range.atLeast(1), Importance.LOW,
+                        "At start, wait at most this long for every topic the trainer uses to have leaders for "
+                                + "all partitions before creating its consumer/producer; fail with topics_not_ready after.");
         for (Map.Entry<String, String> e : Topics.DEFAULTS.entrySet()) {
             d.define(e.getKey(), Type.STRING, e.getValue(), new ConfigDef.NonEmptyString(), Importance.MEDIUM,
                     "Topic name (" + e.getKey().substring("topics.".length()) + ").");

@@ -4,6 +4,7 @@ import io.dimstream.core.featurize.FeaturizedCrystal;
 import io.dimstream.core.featurize.SiteNetFeaturizer;
 import io.dimstream.core.kafka.AvroSerde;
 import io.dimstream.core.kafka.ModelRecords;
+import io.dimstream.core.kafka.TopicReadiness;
 import io.dimstream.core.kafka.Topics;
 import io.dimstream.schemas.CrystalFeatures;
 import io.dimstream.schemas.ModelStatus;
@@ -76,9 +77,7 @@ public final class TrainerService implements AutoCloseable {
         this.trainer = trainer;
         this.topics = cfg.topics();
         this.modelName = cfg.getString(TrainerConfig.MODEL_NAME);
-        if (cfg.getBoolean(TrainerConfig.TOPICS_CREATE)) {
-            createTopics();
-        }
+        prepareTopics();
         this.corpus = new LocalCorpus(cfg.dataDir().resolve("corpus"));
         Map<String, Object> cp = consumerProps();
         cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -109,13 +108,22 @@ public final class TrainerService implements AutoCloseable {
         return p;
     }
 
-    private void createTopics() {
+    /**
+     * Creates missing topics (when {@code topics.create}) and waits, bounded by {@code topics.ready.timeout.ms},
+     * until every topic the trainer uses has leaders for all partitions, before its consumer and producer start.
+     */
+    private void prepareTopics() {
         Map<String, Object> ap = new HashMap<>(cfg.clientProperties());
         ap.keySet().removeIf(k -> !AdminClientConfig.configNames().contains(k));
         try (Admin admin = Admin.create(ap)) {
-            List<Topics.TopicSpec> specs = new ArrayList<>(topics.specs(cfg.getInt(TrainerConfig.TOPICS_PARTITIONS)));
-            specs.add(new Topics.TopicSpec(cfg.getString(TrainerConfig.LEASE_TOPIC), 1, "compact", null, Map.of()));
-            Topics.ensure(admin, specs, Optional.empty());
+            List<String> used = new ArrayList<>(List.of(topics.features(), topics.modelsRegistry(), topics.modelsHistory()));
+            if (cfg.getBoolean(TrainerConfig.TOPICS_CREATE)) {
+                List<Topics.TopicSpec> specs = new ArrayList<>(topics.specs(cfg.getInt(TrainerConfig.TOPICS_PARTITIONS)));
+                specs.add(new Topics.TopicSpec(cfg.getString(TrainerConfig.LEASE_TOPIC), 1, "compact", null, Map.of()));
+                Topics.ensure(admin, specs, Optional.empty());
+                used.add(cfg.getString(TrainerConfig.LEASE_TOPIC));
+            }
+            TopicReadiness.await(admin, used, Duration.ofMillis(cfg.getLong(TrainerConfig.TOPICS_READY_TIMEOUT_MS)));
         }
     }
 

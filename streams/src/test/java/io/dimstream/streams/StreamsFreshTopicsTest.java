@@ -1,0 +1,137 @@
+package io.dimstream.streams;
+
+import static io.dimstream.streams.E2eSupport.MODEL;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dimstream.broker.EmbeddedKafkaBroker;
+import io.dimstream.core.io.RawCif;
+import io.dimstream.core.kafka.TopicReadiness;
+import io.dimstream.schemas.CrystalEmbedding;
+import io.dimstream.schemas.CrystalSubmission;
+import io.dimstream.schemas.ModelVersion;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Fresh-topic race: the streams app started the moment its topics were created on a fresh broker (no wait
+ * in the test) must wait for partition leaders itself instead of dying with "no partitions available for
+ * topic models.registry"; and topics that never become ready fail the start with a clear, typed error.
+ */
+class StreamsFreshTopicsTest {
+
+    static EmbeddedKafkaBroker broker;
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        broker = EmbeddedKafkaBroker.builder().tempDir().build().start();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        broker.close();
+    }
+
+    Map<String, String> config(String prefix) {
+        Map<String, String> m = new HashMap<>();
+        m.put(StreamsAppConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+        m.put(StreamsAppConfig.APPLICATION_ID, prefix + "-app");
+        m.put(StreamsAppConfig.STATE_DIR, tmp.resolve(prefix + "-state").toString());
+        m.put(StreamsAppConfig.BATCH_SIZE, "8");
+        m.put(StreamsAppConfig.BATCH_MAX_WAIT_MS, "100");
+        m.put(StreamsAppConfig.TOPICS_PARTITIONS, "2");
+        m.put(StreamsAppConfig.TOPICS_CREATE, "false");
+        m.put(StreamsAppConfig.ENCODER_DEVICE, "cpu");
+        m.put(StreamsAppConfig.ENCODER_THREADS, "1");
+        m.put("commit.interval.ms", "100");
+        for (var e : io.dimstream.core.kafka.Topics.DEFAULTS.entrySet()) {
+            m.put(e.getKey(), prefix + "." + e.getValue());
+        }
+        return m;
+    }
+
+    @Test
+    void appStartedRightAfterTopicCreationWaitsForLeadersAndProcesses() throws Exception {
+        StreamsAppConfig cfg = new StreamsAppConfig(config("fresh"));
+        var t = cfg.topics();
+        List<RawCif> mp = E2eSupport.mpSample().subList(0, 10);
+        StreamsApp app = StreamsMain.create(cfg);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+            // plain CreateTopics: the controller accepts them; leaders are not awaited here
+            admin.createTopics(t.specs(2).stream().map(s -> s.toNewTopic(Optional.empty())).toList()).all().get();
+        }
+        try (app; var producer = E2eSupport.producer(broker.bootstrapServers())) {
+            app.start();
+            assertTrue(app.awaitRunning(Duration.ofSeconds(60)), "state " + app.state());
+            E2eSupport.send(producer, t.modelsRegistry(), MODEL, E2eSupport.realModel(1, 11), ModelVersion.class);
+            for (RawCif r : mp) {
+                E2eSupport.send(producer, t.raw(), r.id(), E2eSupport.submission(r.id(), r.text()), CrystalSubmission.class);
+            }
+            producer.flush();
+            var emb = E2eSupport.readUntil(broker.bootstrapServers(), t.embeddings(), CrystalEmbedding.class,
+                    l -> l.size() >= mp.size(), Duration.ofSeconds(90), Duration.ofMillis(500));
+            assertEquals(mp.stream().map(RawCif::id).sorted().toList(),
+                    emb.stream().map(ConsumerRecord::key).sorted().toList(), "each id embedded once");
+            assertTrue(emb.stream().allMatch(r -> r.value().getModelVersion() == 1));
+            assertEquals(KafkaStreamsState.RUNNING, KafkaStreamsState.of(app));
+        }
+    }
+
+    @Test
+    void topicsThatNeverAppearFailTheStartWithATypedError() {
+        Map<String, String> props = config("missing");
+        props.put(StreamsAppConfig.TOPICS_READY_TIMEOUT_MS, "1500");
+        StreamsAppConfig cfg = new StreamsAppConfig(props);
+        try (StreamsApp app = StreamsMain.create(cfg)) {
+            long t0 = System.nanoTime();
+            var e = assertThrows(TopicReadiness.TopicsNotReadyException.class, app::start);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals("topics_not_ready", e.code());
+            assertTrue(e.topics().contains("missing.models.registry"), e.topics().toString());
+            assertTrue(e.getMessage().contains("not ready within 1500 ms"), e.getMessage());
+            assertTrue(e.getMessage().contains("UnknownTopicOrPartitionException"), e.getMessage());
+            assertTrue(ms >= 1400 && ms < 20_000, "bounded wait, took " + ms + " ms");
+        }
+    }
+
+    @Test
+    void appStartedBeforeItsTopicsExistWaitsUntilTheyAppear() throws Exception {
+        StreamsAppConfig cfg = new StreamsAppConfig(config("late"));
+        var t = cfg.topics();
+        try (StreamsApp app = StreamsMain.create(cfg)) {
+            var starting = java.util.concurrent.CompletableFuture.runAsync(app::start);
+            Thread.sleep(700);
+            assertTrue(!starting.isDone(), "start() must wait while the topics do not exist");
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+                admin.createTopics(t.specs(2).stream().map(s -> s.toNewTopic(Optional.empty())).toList()).all().get();
+            }
+            starting.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(app.awaitRunning(Duration.ofSeconds(60)), "state " + app.state());
+        }
+    }
+
+    /** RUNNING or REBALANCING both count as alive for the assertion at the end. */
+    enum KafkaStreamsState {
+        RUNNING, OTHER;
+
+        static KafkaStreamsState of(StreamsApp app) {
+            var s = app.state();
+            return s == org.apache.kafka.streams.KafkaStreams.State.RUNNING
+                    || s == org.apache.kafka.streams.KafkaStreams.State.REBALANCING ? RUNNING : OTHER;
+        }
+    }
+}
