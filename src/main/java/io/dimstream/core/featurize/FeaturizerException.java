@@ -1,0 +1,41 @@
+package io.dimstream.core.featurize;
+
+/**
+ * A structure the featurizer rejects. {@link #errorType()} is a short machine-readable code (used in
+ * dead letters and CLI output); the message says what was wrong in words.
+ */
+public final class FeaturizerException extends Exception {
+
+    /** Primitive cell has more sites than {@code maxPrimSites}. */
+    public static final String TOO_MANY_SITES = "too_many_sites";
+    /** S x J distance tensor larger than {@code maxDistancePairs}. */
+    public static final String TOO_MANY_PAIRS = "too_many_pairs";
+    /** The structure has no sites. */
+    public static final String EMPTY_STRUCTURE = "empty_structure";
+    /** The primitive-cell search failed on this structure. */
+    public static final String PRIMITIVE_CELL_FAILED = "primitive_cell_failed";
+    /** Geometry that cannot be featurized (degenerate lattice, non-finite coordinates). */
+    public static final String BAD_GEOMETRY = "bad_geometry";
+
+    private final String errorType;
+
+    public FeaturizerException(String errorType, String message) {
+        super(message);
+        this.errorType = errorType;
+    }
+
+    public FeaturizerException(String errorType, String message, Throwable cause) {
+        super(message, cause);
+        this.errorType = errorType;
+    }
+
+    /** Short machine-readable code, e.g. {@code too_many_sites}. */
+    public String errorType() {
+        return errorType;
+    }
+
+    @Override
+    public String toString() {
+        return errorType + ": " + getMessage();
+    }
+}
