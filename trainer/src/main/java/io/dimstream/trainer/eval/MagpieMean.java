@@ -48,6 +48,27 @@ public final class MagpieMean {
         }
     }
 
+    /**
+     * The composition baseline's table: the 8 Magpie element properties of the featurizer
+     * ({@link io.dimstream.core.featurize.MagpieFeatures}, raw values after its imputation).
+     */
+    public static MagpieMean fromFeaturizerTables() {
+        int maxZ = 0;
+        for (Element e : Element.values()) {
+            maxZ = Math.max(maxZ, e.z());
+        }
+        int d = io.dimstream.core.featurize.MagpieFeatures.MAGPIE_DIM;
+        double[][] byZ = new double[maxZ + 1][];
+        for (Element e : Element.values()) {
+            double[] row = new double[d];
+            for (int k = 0; k < d; k++) {
+                row[k] = io.dimstream.core.featurize.MagpieFeatures.raw(e, k);
+            }
+            byZ[e.z()] = row;
+        }
+        return new MagpieMean(io.dimstream.core.featurize.MagpieFeatures.NAMES.subList(0, d), byZ);
+    }
+
     public List<String> names() {
         return names;
     }
