@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
         description = "Self-supervised (Deep InfoMax) crystal embeddings over Kafka.",
         subcommands = {
             CommandLine.HelpCommand.class,
+            ParseCommand.class,
+            io.dimstream.cli.bench.BenchCommand.class,
         })
 public final class Main implements Runnable {
 

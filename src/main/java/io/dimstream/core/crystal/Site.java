@@ -1,7 +1,5 @@
 package io.dimstream.core.crystal;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -24,7 +22,7 @@ public record Site(double[] frac, Map<Species, Double> species, String label) {
         if (species.isEmpty()) {
             throw new IllegalArgumentException("site has no species");
         }
-        species = Collections.unmodifiableMap(new LinkedHashMap<>(species));
+        species = SpeciesMap.copyOf(species);
         label = label == null ? "" : label;
     }
 
@@ -44,13 +42,14 @@ public record Site(double[] frac, Map<Species, Double> species, String label) {
     }
 
     public boolean isOrdered() {
-        return species.size() == 1 && Math.abs(species.values().iterator().next() - 1.0) < 1e-9;
+        return species.size() == 1 && Math.abs(((SpeciesMap) species).value(0) - 1.0) < 1e-9;
     }
 
     public double totalOccupancy() {
+        SpeciesMap m = (SpeciesMap) species;
         double s = 0;
-        for (double o : species.values()) {
-            s += o;
+        for (int i = 0; i < m.size(); i++) {
+            s += m.value(i);
         }
         return s;
     }
@@ -70,12 +69,17 @@ public record Site(double[] frac, Map<Species, Double> species, String label) {
 
     /** Same species and occupancies (used by the primitive-cell search). */
     public boolean sameSpecies(Site other, double occupancyTolerance) {
-        if (species.size() != other.species.size()) {
+        SpeciesMap a = (SpeciesMap) species;
+        SpeciesMap b = (SpeciesMap) other.species;
+        if (a == b) {
+            return true;
+        }
+        if (a.size() != b.size()) {
             return false;
         }
-        for (Map.Entry<Species, Double> e : species.entrySet()) {
-            Double o = other.species.get(e.getKey());
-            if (o == null || Math.abs(o - e.getValue()) > occupancyTolerance) {
+        for (int i = 0; i < a.size(); i++) {
+            Double o = b.get(a.key(i));
+            if (o == null || Math.abs(o - a.value(i)) > occupancyTolerance) {
                 return false;
             }
         }
