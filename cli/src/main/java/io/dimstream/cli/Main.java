@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             CommandLine.HelpCommand.class,
             ParseCommand.class,
+            FeaturizeCommand.class,
             io.dimstream.cli.bench.BenchCommand.class,
         })
 public final class Main implements Runnable {

@@ -7,15 +7,15 @@ package io.dimstream.core.featurize;
 public final class FeaturizerException extends Exception {
 
     /** Primitive cell has more sites than {@code maxPrimSites}. */
-    public static final String TOO_MANY_SITES = "too_many_sites";
+    public static final String TOO_MANY_SITES = "featurize.too_many_sites";
     /** S x J distance tensor larger than {@code maxDistancePairs}. */
-    public static final String TOO_MANY_PAIRS = "too_many_pairs";
+    public static final String TOO_MANY_PAIRS = "featurize.too_many_pairs";
     /** The structure has no sites. */
-    public static final String EMPTY_STRUCTURE = "empty_structure";
+    public static final String EMPTY_STRUCTURE = "featurize.empty_structure";
     /** The primitive-cell search failed on this structure. */
-    public static final String PRIMITIVE_CELL_FAILED = "primitive_cell_failed";
+    public static final String PRIMITIVE_CELL_FAILED = "featurize.primitive_cell_failed";
     /** Geometry that cannot be featurized (degenerate lattice, non-finite coordinates). */
-    public static final String BAD_GEOMETRY = "bad_geometry";
+    public static final String BAD_GEOMETRY = "featurize.bad_geometry";
 
     private final String errorType;
 
@@ -29,7 +29,7 @@ public final class FeaturizerException extends Exception {
         this.errorType = errorType;
     }
 
-    /** Short machine-readable code, e.g. {@code too_many_sites}. */
+    /** Short machine-readable code, e.g. {@code featurize.too_many_sites}. */
     public String errorType() {
         return errorType;
     }

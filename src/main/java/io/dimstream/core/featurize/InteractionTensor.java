@@ -18,7 +18,8 @@ import io.dimstream.core.crystal.Mat3;
  * reciprocal vector, because (x + n·B)·b*_k = d_k + n_k), so the integer box
  * ceil(−d_k − r|b*_k|) ≤ n_k ≤ floor(−d_k + r|b*_k|) contains every candidate and is searched
  * completely. For a reduced basis the box is one to eight images; the search is exhaustive however
- * skewed the cell is. No allocation happens per pair.
+ * skewed the cell is. Pairs with r ≤ λ₁/2 (λ₁ the shortest supercell vector, found exactly once per
+ * structure) skip the search: no other image can be shorter. No allocation happens per pair.
  */
 public final class InteractionTensor {
 
@@ -72,6 +73,10 @@ public final class InteractionTensor {
         double rn0 = Math.sqrt(bInv[0][0] * bInv[0][0] + bInv[1][0] * bInv[1][0] + bInv[2][0] * bInv[2][0]);
         double rn1 = Math.sqrt(bInv[0][1] * bInv[0][1] + bInv[1][1] * bInv[1][1] + bInv[2][1] * bInv[2][1]);
         double rn2 = Math.sqrt(bInv[0][2] * bInv[0][2] + bInv[1][2] * bInv[1][2] + bInv[2][2] * bInv[2][2]);
+        // any x with |x| <= lambda1/2 (lambda1 = shortest lattice vector) is its own minimum image:
+        // |x + v| >= |v| - |x| >= lambda1/2 >= |x| for every lattice vector v != 0
+        double lambda1 = shortestVector(b, rn0, rn1, rn2);
+        double quickSq = 0.25 * lambda1 * lambda1 * (1 - 1e-12);
         for (int i = 0; i < s; i++) {
             double gi0 = g0[i];
             double gi1 = g1[i];
@@ -88,6 +93,10 @@ public final class InteractionTensor {
                 double y = d0 * b01 + d1 * b11 + d2 * b21;
                 double z = d0 * b02 + d1 * b12 + d2 * b22;
                 double best = x * x + y * y + z * z;
+                if (best <= quickSq) {
+                    out[row + j] = (float) Math.sqrt(best);
+                    continue;
+                }
                 double r = Math.sqrt(best);
                 double w0 = r * rn0 + EPS;
                 double w1 = r * rn1 + EPS;
@@ -122,6 +131,36 @@ public final class InteractionTensor {
                 out[row + j] = (float) Math.sqrt(best);
             }
         }
+    }
+
+    /**
+     * Length of the shortest nonzero lattice vector, exactly: it is at most m = the shortest basis
+     * vector, and any vector n·B with |n·B| ≤ m has |n_k| ≤ m·|b*_k|, a box searched completely.
+     */
+    static double shortestVector(double[][] b, double rn0, double rn1, double rn2) {
+        double m2 = Math.min(Mat3.dot(b[0], b[0]), Math.min(Mat3.dot(b[1], b[1]), Mat3.dot(b[2], b[2])));
+        double m = Math.sqrt(m2);
+        int h0 = (int) Math.floor(m * rn0 + EPS);
+        int h1 = (int) Math.floor(m * rn1 + EPS);
+        int h2 = (int) Math.floor(m * rn2 + EPS);
+        double best = m2;
+        for (int n0 = -h0; n0 <= h0; n0++) {
+            for (int n1 = -h1; n1 <= h1; n1++) {
+                for (int n2 = -h2; n2 <= h2; n2++) {
+                    if (n0 == 0 && n1 == 0 && n2 == 0) {
+                        continue;
+                    }
+                    double x = n0 * b[0][0] + n1 * b[1][0] + n2 * b[2][0];
+                    double y = n0 * b[0][1] + n1 * b[1][1] + n2 * b[2][1];
+                    double z = n0 * b[0][2] + n1 * b[1][2] + n2 * b[2][2];
+                    double d = x * x + y * y + z * z;
+                    if (d < best) {
+                        best = d;
+                    }
+                }
+            }
+        }
+        return Math.sqrt(best);
     }
 
     /**

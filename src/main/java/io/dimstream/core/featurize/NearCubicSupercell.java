@@ -9,9 +9,10 @@ import java.util.Arrays;
  * triangular and Q orthogonal, taken with a <em>positive</em> diagonal of R (which makes it unique);
  * R1 = R⁻¹ and the shear T = diag(R1)⁻¹·R1 has a unit diagonal. Then T·L = diag(R)·Q: its rows are
  * orthogonal and their norms, the "sheared lengths", are R_kk. Counts start at c = (1,1,1); repeatedly
- * the axis k with the smallest c_k·length_k (the lowest k on ties) is chosen and c_k is incremented as
+ * the axis k with the smallest c_k·length_k (the lowest k on ties, with a 1e-9 relative tolerance) is chosen and c_k is incremented as
  * long as c_1·c_2·c_3·S stays ≤ N; the first increment that would exceed N ends the loop. The integer
- * matrix is M = rint(diag(c)·T) (round half to even), upper triangular with diagonal c, so
+ * matrix is M = rint(diag(c)·T) (round half to even; values within 1e-9 of a half-integer count as
+ * exact halves, so rounding noise cannot flip M between equivalent input cells), upper triangular with diagonal c, so
  * det(M) = c_1·c_2·c_3; the supercell lattice is M·L and holds J = det(M)·S atoms.
  *
  * <p>The det(M) primitive lattice points inside the supercell are represented by the integer vectors
@@ -43,6 +44,21 @@ public record NearCubicSupercell(int[] counts, double[] shearedLengths, double[]
         return r;
     }
 
+    /** Relative tolerance for ties between axes and for half-integers when rounding. */
+    public static final double TIE_TOLERANCE = 1e-9;
+
+    /**
+     * Round half to even, where a value within {@link #TIE_TOLERANCE} of a half-integer counts as that
+     * half-integer (so -1.4999999999 and -1.5000000001 both give -2, like an exact -1.5).
+     */
+    static double roundHalfEven(double x) {
+        double half = Math.rint(2 * x) / 2;
+        if (Math.abs(x - half) <= TIE_TOLERANCE * Math.max(1, Math.abs(x))) {
+            x = half;
+        }
+        return Math.rint(x);
+    }
+
     /** The greedy counts only (cheap; used to size limits before building the supercell). */
     public static int[] counts(double[] shearedLengths, int primSites, int maxAtoms) {
         int[] c = {1, 1, 1};
@@ -51,7 +67,8 @@ public record NearCubicSupercell(int[] counts, double[] shearedLengths, double[]
             double best = c[0] * shearedLengths[0];
             for (int a = 1; a < 3; a++) {
                 double v = c[a] * shearedLengths[a];
-                if (v < best) {
+                // ties (within TIE_TOLERANCE, relative) go to the lowest axis, whatever the rounding noise
+                if (v < best * (1 - TIE_TOLERANCE)) {
                     best = v;
                     k = a;
                 }
@@ -117,7 +134,7 @@ public record NearCubicSupercell(int[] counts, double[] shearedLengths, double[]
         int[][] m = new int[3][3];
         for (int i = 0; i < 3; i++) {
             for (int j = 0; j < 3; j++) {
-                m[i][j] = (int) Math.rint(counts[i] * t[i][j]);
+                m[i][j] = (int) roundHalfEven(counts[i] * t[i][j]);
             }
         }
         int[][] tr = new int[counts[0] * counts[1] * counts[2]][];

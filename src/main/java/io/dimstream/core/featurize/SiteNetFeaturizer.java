@@ -1,6 +1,7 @@
 package io.dimstream.core.featurize;
 
 import io.dimstream.core.crystal.Lattice;
+import io.dimstream.core.crystal.PrimitiveCell;
 import io.dimstream.core.crystal.Site;
 import io.dimstream.core.crystal.Species;
 import io.dimstream.core.crystal.Structure;
@@ -96,9 +97,24 @@ public final class SiteNetFeaturizer {
         if (s.size() == 0) {
             throw new FeaturizerException(FeaturizerException.EMPTY_STRUCTURE, "structure has no sites");
         }
-        // Primitive reduction (core.crystal.PrimitiveCell) is wired in once available; until then the
-        // structure is featurized in the cell it was given.
-        return s;
+        try {
+            return PrimitiveCell.find(s, config.primitiveSiteTolerance());
+        } catch (RuntimeException e) {
+            throw new FeaturizerException(FeaturizerException.PRIMITIVE_CELL_FAILED,
+                    "primitive-cell search failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Steps 2–5 only: featurizes the structure in the cell it is given, skipping the primitive-cell
+     * search. For callers that already hold the primitive Niggli-reduced cell, and for benchmarks;
+     * the output equals {@link #featurize} only when the input is that cell.
+     */
+    public FeaturizedCrystal featurizeGivenCell(Structure cell, String id, String source) throws FeaturizerException {
+        if (cell.size() == 0) {
+            throw new FeaturizerException(FeaturizerException.EMPTY_STRUCTURE, "structure has no sites");
+        }
+        return featurizeCell(cell, id, source);
     }
 
     /** Steps 2–5 on a cell taken as primitive. */

@@ -191,7 +191,7 @@ class SupercellAndTensorTest {
         for (int i = 0; i < 3; i++) {
             assertEquals(cell.counts()[i], mm[i][i]);
             for (int j = 0; j < 3; j++) {
-                assertEquals((int) Math.rint(cell.counts()[i] * t[i][j]), mm[i][j]);
+                assertEquals((int) NearCubicSupercell.roundHalfEven(cell.counts()[i] * t[i][j]), mm[i][j]);
                 if (j > i && mm[i][j] != 0) {
                     sheared = true;
                 }
@@ -265,11 +265,24 @@ class SupercellAndTensorTest {
         assertArrayEquals(new int[] {5, 1, 1}, NearCubicSupercell.counts(new double[] {1, 10, 10}, 1, 5));
         // ties go to the lowest axis
         assertArrayEquals(new int[] {2, 1, 1}, NearCubicSupercell.counts(new double[] {2, 2, 2}, 1, 3));
+        // ties within rounding noise still go to the lowest axis
+        assertArrayEquals(new int[] {2, 1, 1}, NearCubicSupercell.counts(new double[] {2 * (1 + 1e-13), 2, 2 * (1 - 1e-13)}, 1, 3));
         // S > N/2: no repetition at all; S > N: still one cell
         assertArrayEquals(new int[] {1, 1, 1}, NearCubicSupercell.counts(new double[] {2, 2, 2}, 26, 50));
         assertArrayEquals(new int[] {1, 1, 1}, NearCubicSupercell.counts(new double[] {2, 2, 2}, 60, 50));
         // the loop stops as soon as the smallest axis cannot grow, even if another could
         assertArrayEquals(new int[] {2, 1, 1}, NearCubicSupercell.counts(new double[] {1, 1.5, 10}, 10, 25));
+    }
+
+    @Test
+    void roundingIsHalfEvenAndNoiseProof() {
+        assertEquals(-2.0, NearCubicSupercell.roundHalfEven(-1.5));
+        assertEquals(-2.0, NearCubicSupercell.roundHalfEven(-1.4999999999999));
+        assertEquals(-2.0, NearCubicSupercell.roundHalfEven(-1.5000000000001));
+        assertEquals(2.0, NearCubicSupercell.roundHalfEven(2.5));
+        assertEquals(2.0, NearCubicSupercell.roundHalfEven(2.4999999999999));
+        assertEquals(0.0, NearCubicSupercell.roundHalfEven(0.4999));
+        assertEquals(1.0, NearCubicSupercell.roundHalfEven(0.5001));
     }
 
     @Test

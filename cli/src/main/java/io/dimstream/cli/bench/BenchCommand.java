@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         description = "Throughput benchmarks (single thread, median of several runs).",
         subcommands = {
             ParseBench.class,
+            FeaturizeBench.class,
         })
 public final class BenchCommand implements Runnable {
 
