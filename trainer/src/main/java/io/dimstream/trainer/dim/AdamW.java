@@ -1,0 +1,90 @@
+package io.dimstream.trainer.dim;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.dimstream.trainer.model.Params;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * AdamW (decoupled weight decay, Loshchilov &amp; Hutter) with optional AMSGrad, as in PyTorch's
+ * {@code torch.optim.AdamW}: p &lt;- p(1 - lr wd); m, v moments; v_max = max(v_max, v) when amsgrad;
+ * p &lt;- p - lr m_hat / (sqrt(v_hat) + eps). State lives in its own manager and can be checkpointed.
+ */
+public final class AdamW implements AutoCloseable {
+    private final double lr;
+    private final double weightDecay;
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private final boolean amsgrad;
+    private final NDManager manager;
+    private final Map<String, NDArray[]> state = new LinkedHashMap<>();
+    private long t;
+
+    public AdamW(NDManager parent, double lr, double weightDecay, boolean amsgrad) {
+        this.lr = lr;
+        this.weightDecay = weightDecay;
+        this.beta1 = 0.9;
+        this.beta2 = 0.999;
+        this.eps = 1e-8;
+        this.amsgrad = amsgrad;
+        this.manager = parent.newSubManager();
+    }
+
+    /** One update from the parameters' gradients, which are then zeroed. Call outside a collector. */
+    public void step(Params params, NDManager scratch) {
+        t++;
+        double bc1 = 1 - Math.pow(beta1, t);
+        double bc2 = 1 - Math.pow(beta2, t);
+        for (Map.Entry<String, NDArray> e : params.all().entrySet()) {
+            NDArray w = e.getValue();
+            NDArray g = w.getGradient();
+            g.attach(scratch);
+            NDArray[] s = state.computeIfAbsent(e.getKey(), k -> new NDArray[] {
+                manager.zeros(w.getShape()), manager.zeros(w.getShape()), manager.zeros(w.getShape())});
+            s[0].muli((float) beta1).addi(g.mul((float) (1 - beta1)));
+            s[1].muli((float) beta2).addi(g.square().muli((float) (1 - beta2)));
+            NDArray v = s[1];
+            if (amsgrad) {
+                NDArray mx = s[2].maximum(s[1]);
+                mx.attach(scratch);
+                s[2].subi(s[2]).addi(mx);
+                v = s[2];
+            }
+            NDArray denom = v.div((float) bc2);
+            denom.attach(scratch);
+            denom = denom.sqrt().addi((float) eps);
+            NDArray upd = s[0].div(denom);
+            upd.attach(scratch);
+            w.muli((float) (1 - lr * weightDecay));
+            w.subi(upd.muli((float) (lr / bc1)));
+            g.subi(g);
+        }
+    }
+
+    public long steps() {
+        return t;
+    }
+
+    /** State for a checkpoint: per parameter m, v, vmax. */
+    public Map<String, float[][]> stateToHost() {
+        Map<String, float[][]> out = new LinkedHashMap<>();
+        state.forEach((k, s) -> out.put(k, new float[][] {s[0].toFloatArray(), s[1].toFloatArray(), s[2].toFloatArray()}));
+        return out;
+    }
+
+    public void restore(Params params, Map<String, float[][]> host, long steps) {
+        this.t = steps;
+        host.forEach((k, s) -> {
+            NDArray w = params.get(k);
+            state.put(k, new NDArray[] {manager.create(s[0], w.getShape()), manager.create(s[1], w.getShape()),
+                manager.create(s[2], w.getShape())});
+        });
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
