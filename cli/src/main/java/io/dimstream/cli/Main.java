@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             ParseCommand.class,
             FeaturizeCommand.class,
             io.dimstream.cli.bench.BenchCommand.class,
+            EvaluateCommand.class,
         })
 public final class Main implements Runnable {
 
