@@ -53,8 +53,14 @@ public final class DjlEncoder implements RepresentationModel {
         return description;
     }
 
+    /** Frozen embeddings (ONNX Runtime on CPU, from these weights). */
     @Override
     public float[][] embed(List<FeaturizedCrystal> crystals) {
+        return OnnxEmbedding.embed(config, weights, crystals);
+    }
+
+    /** The same embeddings through the DJL forward pass (reference for tests). */
+    public float[][] embedDjl(List<FeaturizedCrystal> crystals) {
         float[][] out = new float[crystals.size()][];
         if (crystals.isEmpty()) {
             return out;

@@ -139,8 +139,8 @@ public final class FineTuner {
                 }
             }
             long t2 = System.nanoTime();
-            try (Params bp = Params.fromHost(root, best)) {
-                double[] out = predict(new SiteNetModel(config, bp), bp, root, task.predict(), ym, ys);
+            {
+                double[] out = predictOnnx(best, task.predict(), ym, ys);
                 lastTrace = new Trace(bestStep, bestMae, losses, tTrain / 1e9, tVal / 1e9, (System.nanoTime() - t2) / 1e9);
                 return out;
             }
@@ -169,6 +169,30 @@ public final class FineTuner {
                     out[b[k]] = ym + ys * v[k];
                 }
             }
+        }
+        return out;
+    }
+
+    /** Predictions of fine-tuned weights: ONNX Runtime embeddings, then the head on the host. */
+    double[] predictOnnx(Map<String, Params.Tensor> w, List<FeaturizedCrystal> crystals, double ym, double ys) {
+        float[][] emb = OnnxEmbedding.embed(config, w, crystals);
+        float[] w1 = w.get("head.1.W").data();
+        float[] b1 = w.get("head.1.b").data();
+        float[] w2 = w.get("head.2.W").data();
+        float b2 = w.get("head.2.b").data()[0];
+        int e = config.embeddingDim();
+        double[] out = new double[crystals.size()];
+        for (int i = 0; i < emb.length; i++) {
+            double o = b2;
+            for (int h = 0; h < HEAD_HIDDEN; h++) {
+                double s = b1[h];
+                for (int k = 0; k < e; k++) {
+                    s += emb[i][k] * w1[k * HEAD_HIDDEN + h];
+                }
+                double sp = s > 20 ? s : Math.log1p(Math.exp(s));
+                o += s * Math.tanh(sp) * w2[h];
+            }
+            out[i] = ym + ys * o;
         }
         return out;
     }

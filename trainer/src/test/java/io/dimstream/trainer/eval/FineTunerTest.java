@@ -75,6 +75,21 @@ class FineTunerTest {
     }
 
     @Test
+    void onnxPredictionPathMatchesTheDjlForwardPass() {
+        SiteNetConfig cfg = SiteNetConfig.tiny(SyntheticCrystals.F);
+        List<FeaturizedCrystal> cs = SyntheticCrystals.generate(20, 3, 5);
+        java.util.Map<String, io.dimstream.trainer.model.Params.Tensor> w =
+                new java.util.LinkedHashMap<>(DjlEncoder.random(cfg, 2).weights());
+        w.putAll(FineTuner.headInit(cfg.embeddingDim(), 5));
+        double[] viaOnnx = new FineTuner(cfg, w).predictOnnx(w, cs, 1.5, 2.0);
+        try (ai.djl.ndarray.NDManager m = ai.djl.ndarray.NDManager.newBaseManager();
+                io.dimstream.trainer.model.Params p = io.dimstream.trainer.model.Params.fromHost(m, w)) {
+            double[] viaDjl = FineTuner.predict(new io.dimstream.trainer.model.SiteNetModel(cfg, p), p, m, cs, 1.5, 2.0);
+            assertArrayEquals(viaDjl, viaOnnx, 1e-4);
+        }
+    }
+
+    @Test
     void embeddingsDoNotDependOnBatchComposition() {
         SiteNetConfig cfg = SiteNetConfig.tiny(SyntheticCrystals.F);
         List<FeaturizedCrystal> all = SyntheticCrystals.generate(30, 9, 6);
@@ -82,5 +97,9 @@ class FineTunerTest {
         float[][] batch = enc.embed(all);
         float[][] alone = enc.embed(List.of(all.get(17)));
         assertArrayEquals(alone[0], batch[17], 1e-5f);
+        float[][] djl = enc.embedDjl(all);
+        for (int i = 0; i < all.size(); i++) {
+            assertArrayEquals(djl[i], batch[i], 1e-4f, "ONNX Runtime and DJL embeddings agree");
+        }
     }
 }
