@@ -57,10 +57,10 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--model", description = "reuse this pretrained model folder instead of pretraining")
     Path model;
 
-    @Option(names = "--pretrain-minutes", description = "DIM pretraining budget (default 20; quick: 2)")
+    @Option(names = "--pretrain-minutes", description = "DIM pretraining budget (default 15; quick: 2)")
     Double pretrainMinutes;
 
-    @Option(names = "--finetune-steps", description = "optimiser steps per fine-tuning run (default 300; quick: 60)")
+    @Option(names = "--finetune-steps", description = "optimiser steps per fine-tuning run (default 150; quick: 40)")
     Integer finetuneSteps;
 
     @Option(names = "--max-train", description = "use at most this many training structures (seeded sample)")
@@ -84,7 +84,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         EvalConfig cfg = EvalConfig.defaults();
         if (quick) {
-            cfg = cfg.withSeeds(List.of(0L, 1L)).withPretrain(2, null).withFinetune(60, 32, 1e-3, 10);
+            cfg = cfg.withSeeds(List.of(0L, 1L)).withPretrain(2, null).withFinetune(40, 16, 1e-3, 10);
         }
         Set<Method> ms = EnumSet.allOf(Method.class);
         if (methods != null) {
