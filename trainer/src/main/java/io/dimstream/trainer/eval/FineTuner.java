@@ -31,6 +31,8 @@ import java.util.SplittableRandom;
 public final class FineTuner {
 
     static final int HEAD_HIDDEN = 64;
+    /** Padded-pair budget per crystal of a fine-tuning batch (a median MP crystal has S·J ≈ 500). */
+    static final long PAIRS_PER_CRYSTAL = 1000;
 
     private final SiteNetConfig config;
     private final Map<String, Params.Tensor> initial;
@@ -89,28 +91,26 @@ public final class FineTuner {
             List<Double> losses = new ArrayList<>();
             long tTrain = 0;
             long tVal = 0;
-            int[] order = shuffled(n, rnd);
+            // size-grouped batches (similar S and J together, capped in crystals and padded pairs) so
+            // padding does not dominate; the batch order is reshuffled every pass over the fit set
+            List<int[]> plan = SizeBatcher.plan(task.fit(), Integer.MAX_VALUE, (long) bs * PAIRS_PER_CRYSTAL, bs);
+            int[] order = shuffled(plan.size(), rnd);
             int cursor = 0;
             for (int step = 1; step <= task.steps(); step++) {
                 long t0 = System.nanoTime();
-                List<Integer> idx = new ArrayList<>(bs);
-                for (int k = 0; k < bs; k++) {
-                    if (cursor == n) {
-                        order = shuffled(n, rnd);
-                        cursor = 0;
-                    }
-                    idx.add(order[cursor++]);
+                if (cursor == order.length) {
+                    order = shuffled(plan.size(), rnd);
+                    cursor = 0;
                 }
-                // group by size inside the batch (order does not matter for the loss)
-                idx.sort(Comparator.comparingInt(i -> task.fit().get(i).supercellSites()));
-                List<FeaturizedCrystal> batch = new ArrayList<>(bs);
-                float[] target = new float[bs];
-                for (int k = 0; k < bs; k++) {
-                    batch.add(task.fit().get(idx.get(k)));
-                    target[k] = (float) ((task.fitY()[idx.get(k)] - ym) / ys);
+                int[] idx = plan.get(order[cursor++]);
+                List<FeaturizedCrystal> batch = new ArrayList<>(idx.length);
+                float[] target = new float[idx.length];
+                for (int k = 0; k < idx.length; k++) {
+                    batch.add(task.fit().get(idx[k]));
+                    target[k] = (float) ((task.fitY()[idx[k]] - ym) / ys);
                 }
                 try (NDManager sm = root.newSubManager()) {
-                    NDArray y = sm.create(target, new Shape(bs));
+                    NDArray y = sm.create(target, new Shape(idx.length));
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         NDArray pred = forward(model, p, sm, batch);
                         NDArray loss = pred.sub(y).abs().mean();
