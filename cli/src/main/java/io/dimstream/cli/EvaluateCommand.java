@@ -60,7 +60,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--pretrain-minutes", description = "DIM pretraining budget (default 15; quick: 2)")
     Double pretrainMinutes;
 
-    @Option(names = "--finetune-steps", description = "optimiser steps per fine-tuning run (default 150; quick: 40)")
+    @Option(names = "--finetune-steps", description = "optimiser steps per fine-tuning run (default 100; quick: 40)")
     Integer finetuneSteps;
 
     @Option(names = "--max-train", description = "use at most this many training structures (seeded sample)")
@@ -107,7 +107,10 @@ public final class EvaluateCommand implements Callable<Integer> {
         int nTest = maxTest != null ? maxTest : quick ? QUICK_TEST : Integer.MAX_VALUE;
         try {
             EvalConfig c = cfg;
-            Evaluation ev = new Evaluation(c, (c.needsDim() || c.needsRandom()) ? new DimBackend(io.dimstream.trainer.TrainConfig.defaults(),
+            Evaluation ev = new Evaluation(c, (c.needsDim() || c.needsRandom()) ? new DimBackend(quick
+                    // quick: half-size DIM batches (about half the peak memory of pretraining)
+                    ? io.dimstream.trainer.TrainConfig.defaults().withBatchCaps(600, 200_000L, 256)
+                    : io.dimstream.trainer.TrainConfig.defaults(),
                     c.modelDir() == null ? out.resolve("model") : null) : null,
                     c.methods().contains(Method.COMPOSITION_RIDGE) ? MagpieMean.fromFeaturizerTables() : null);
             EvalSplit tr = ev.timings().time("load + featurize", () -> EvalData.load(train, "train", c.properties(), nTrain, 7));

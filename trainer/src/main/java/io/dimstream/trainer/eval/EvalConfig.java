@@ -56,7 +56,7 @@ public record EvalConfig(
     /** The defaults: sized to finish on 2 CPU cores in under an hour for the full train split. */
     public static EvalConfig defaults() {
         return new EvalConfig(List.of("formation_energy_per_atom", "band_gap"), List.of(50, 100, 250, 1000),
-                List.of(0L, 1L, 2L), EnumSet.allOf(Method.class), 15, null, 42, 0.2, 5, 150, 32, 1e-3, 25);
+                List.of(0L, 1L, 2L), EnumSet.allOf(Method.class), 15, null, 42, 0.2, 5, 100, 32, 1e-3, 20);
     }
 
     public boolean needsDim() {
