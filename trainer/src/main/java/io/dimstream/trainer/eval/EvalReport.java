@@ -133,6 +133,9 @@ public final class EvalReport {
                     .build();
             var st = chart.getStyler();
             chart.getStyler().setXAxisLogarithmic(true);
+            st.setXAxisLogarithmicDecadeOnly(false);
+            st.setXAxisMin(Math.pow(10, Math.floor(Math.log10(labelCounts(results, p).first()) * 4) / 4));
+            st.setXAxisMax(Math.pow(10, Math.ceil(Math.log10(labelCounts(results, p).last()) * 4) / 4));
             st.setLegendPosition(Styler.LegendPosition.OutsideE);
             st.setChartBackgroundColor(java.awt.Color.WHITE);
             chart.getStyler().setMarkerSize(7);
@@ -147,7 +150,9 @@ public final class EvalReport {
                     }
                 }
                 var series = chart.addSeries(m, xs, ys);
-                series.setMarker(SeriesMarkers.CIRCLE);
+                series.setMarker(m.startsWith("random") ? SeriesMarkers.DIAMOND : SeriesMarkers.CIRCLE);
+                series.setLineColor(color(m));
+                series.setMarkerColor(color(m));
                 if (m.startsWith("random")) {
                     series.setLineStyle(new java.awt.BasicStroke(2f, java.awt.BasicStroke.CAP_BUTT,
                             java.awt.BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
@@ -158,6 +163,20 @@ public final class EvalReport {
             written.add(file);
         }
         return written;
+    }
+
+    /** One hue per head (ridge blue, MLP green, fine-tune red; composition black); controls are dashed. */
+    static java.awt.Color color(String method) {
+        if (method.startsWith("composition")) {
+            return java.awt.Color.BLACK;
+        }
+        if (method.endsWith("ridge")) {
+            return new java.awt.Color(0x1f, 0x77, 0xb4);
+        }
+        if (method.endsWith("mlp")) {
+            return new java.awt.Color(0x2c, 0xa0, 0x2c);
+        }
+        return new java.awt.Color(0xd6, 0x27, 0x28);
     }
 
     static String unit(String property) {
