@@ -30,6 +30,8 @@ public final class Evaluation {
     private final Timings timings = new Timings();
     private String dimDescription = "";
     private String randomDescription = "";
+    private int frozenRuns;
+    private int finetuneRuns;
 
     /**
      * @param backend     the encoder (may be null when no DIM/random method is selected)
@@ -180,6 +182,7 @@ public final class Evaluation {
                 }
             }
             timings.add("frozen heads", (System.nanoTime() - t0) / 1e9);
+            frozenRuns = cells.size() * frozen.size();
         }
         if (!tuned.isEmpty()) {
             long t0 = System.nanoTime();
@@ -204,6 +207,9 @@ public final class Evaluation {
                 }
             }
             timings.add("fine-tune", (System.nanoTime() - t0) / 1e9);
+            finetuneRuns = cells.size() * tuned.size();
+            log.info("fine-tuning: {} runs, {} s per run on average", finetuneRuns,
+                    String.format(Locale.ROOT, "%.1f", timings.asMap().get("fine-tune") / finetuneRuns));
         }
         return results;
     }
@@ -277,7 +283,18 @@ public final class Evaluation {
             sb.append("- `").append(m.id()).append("`: ").append(m.description()).append('\n');
         }
         sb.append('\n').append(EvalReport.markdownTable(results));
+        for (String p : EvalReport.properties(results)) {
+            sb.append("![").append(p).append("](mae_vs_labels_").append(p).append(".png)\n\n");
+        }
         sb.append("## Timings\n\n").append(EvalReport.timingTable(t));
+        if (frozenRuns > 0) {
+            sb.append(String.format(Locale.ROOT, "%nfrozen-head runs: %d (%.2f s each on average)%n", frozenRuns,
+                    t.getOrDefault("frozen heads", 0.0) / frozenRuns));
+        }
+        if (finetuneRuns > 0) {
+            sb.append(String.format(Locale.ROOT, "%nfine-tuning runs: %d (%.1f s each on average)%n", finetuneRuns,
+                    t.getOrDefault("fine-tune", 0.0) / finetuneRuns));
+        }
         return sb.toString();
     }
 }
