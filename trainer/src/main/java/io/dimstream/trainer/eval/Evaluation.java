@@ -96,23 +96,24 @@ public final class Evaluation {
                 random = backend.random(config.pretrainSeed() + 1);
                 randomDescription = random.describe();
             }
+            List<Cell> cells = planCells(train);
             Map<String, double[][]> trainX = new LinkedHashMap<>();
             Map<String, double[][]> testX = new LinkedHashMap<>();
             if (dim != null && (config.methods().contains(Method.DIM_RIDGE) || config.methods().contains(Method.DIM_MLP))) {
                 RepresentationModel m = dim;
-                trainX.put("dim", timings.time("embed (DIM)", () -> toDouble(embedAll(m, train.allFeatures(), "embed train (DIM)"))));
+                trainX.put("dim", timings.time("embed (DIM)", () -> embedUsed(m, train, cells, "embed train (DIM)")));
                 testX.put("dim", timings.time("embed (DIM)", () -> toDouble(embedAll(m, test.allFeatures(), "embed test (DIM)"))));
             }
             if (random != null && (config.methods().contains(Method.RANDOM_RIDGE) || config.methods().contains(Method.RANDOM_MLP))) {
                 RepresentationModel m = random;
-                trainX.put("random", timings.time("embed (random)", () -> toDouble(embedAll(m, train.allFeatures(), "embed train (random)"))));
+                trainX.put("random", timings.time("embed (random)", () -> embedUsed(m, train, cells, "embed train (random)")));
                 testX.put("random", timings.time("embed (random)", () -> toDouble(embedAll(m, test.allFeatures(), "embed test (random)"))));
             }
             if (config.methods().contains(Method.COMPOSITION_RIDGE)) {
                 trainX.put("composition", timings.time("composition features", () -> compositionFeatures(train)));
                 testX.put("composition", timings.time("composition features", () -> compositionFeatures(test)));
             }
-            return runHeads(train, test, trainX, testX, dim, random);
+            return runHeads(train, test, trainX, testX, dim, random, cells);
         } finally {
             if (dim != null) {
                 dim.close();
@@ -123,16 +124,13 @@ public final class Evaluation {
         }
     }
 
-    private List<RunResult> runHeads(EvalSplit train, EvalSplit test, Map<String, double[][]> trainX,
-            Map<String, double[][]> testX, RepresentationModel dim, RepresentationModel random) {
-        List<RunResult> results = new ArrayList<>();
-        List<String> ids = train.ids();
-        List<Method> frozen = config.methods().stream().filter(m -> !m.finetune()).toList();
-        List<Method> tuned = config.methods().stream().filter(Method::finetune).toList();
+    /** One labelled subset: (property, label count, seed) and its fit/validation split. */
+    record Cell(String property, int labels, long seed, LabelSampler.Subset subset) {
+    }
 
-        // plan the cells first so the progress bars know their size
-        record Cell(String property, int labels, long seed, LabelSampler.Subset subset) {
-        }
+    /** All labelled subsets of the run, drawn before anything is fitted (progress bars know their size). */
+    List<Cell> planCells(EvalSplit train) {
+        List<String> ids = train.ids();
         List<Cell> cells = new ArrayList<>();
         for (String p : config.properties()) {
             int[] candidates = train.labels().labelled(p);
@@ -148,6 +146,36 @@ public final class Evaluation {
                 }
             }
         }
+        return cells;
+    }
+
+    /**
+     * Frozen embeddings of the training structures that some labelled subset uses (the heads never
+     * see the others), placed at their indices; rows of unused structures stay null.
+     */
+    private double[][] embedUsed(RepresentationModel m, EvalSplit train, List<Cell> cells, String what) {
+        java.util.BitSet used = new java.util.BitSet(train.size());
+        for (Cell c : cells) {
+            for (int i : c.subset().all()) {
+                used.set(i);
+            }
+        }
+        int[] idx = used.stream().toArray();
+        float[][] e = embedAll(m, train.features(idx), what);
+        double[][] out = new double[train.size()][];
+        double[][] d = toDouble(e);
+        for (int k = 0; k < idx.length; k++) {
+            out[idx[k]] = d[k];
+        }
+        return out;
+    }
+
+    private List<RunResult> runHeads(EvalSplit train, EvalSplit test, Map<String, double[][]> trainX,
+            Map<String, double[][]> testX, RepresentationModel dim, RepresentationModel random, List<Cell> cells) {
+        List<RunResult> results = new ArrayList<>();
+        List<Method> frozen = config.methods().stream().filter(m -> !m.finetune()).toList();
+        List<Method> tuned = config.methods().stream().filter(Method::finetune).toList();
+
         Map<String, int[]> testIdx = new LinkedHashMap<>();
         for (String p : config.properties()) {
             testIdx.put(p, test.labels().labelled(p));
