@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
             CommandLine.HelpCommand.class,
             ParseCommand.class,
             FeaturizeCommand.class,
+            PretrainCommand.class,
+            EmbedCommand.class,
             io.dimstream.cli.bench.BenchCommand.class,
             EvaluateCommand.class,
         })

@@ -2,7 +2,6 @@ package io.dimstream.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.dimstream.core.cif.CifException;
 import io.dimstream.core.crystal.PrimitiveCell;
 import io.dimstream.core.crystal.Structure;
 import io.dimstream.core.io.CifInputs;
@@ -59,23 +58,22 @@ public final class ParseCommand implements Callable<Integer> {
                 Iterator<RawCif> it = records.iterator();
                 while (it.hasNext()) {
                     RawCif raw = it.next();
-                    List<Structure> structures;
-                    try {
-                        structures = CifInputs.parse(raw);
-                    } catch (CifException e) {
-                        g.flush();
-                        err.println(raw.id() + ": " + e.getMessage());
-                        failures++;
-                        continue;
-                    }
-                    for (Structure s : structures) {
+                    for (CifInputs.Parsed p : CifInputs.parseEach(raw)) {
+                        if (!p.ok()) {
+                            g.flush();
+                            err.println(p.id() + ": " + p.error().getMessage());
+                            failures++;
+                            continue;
+                        }
+                        Structure s = p.structure();
                         StructureJson.write(g, primitive ? PrimitiveCell.find(s, siteTolerance) : s);
                         g.writeRaw('\n');
                     }
                 }
             } catch (IOException | UncheckedIOException e) {
                 g.flush();
-                err.println(input + ": " + oneLine(e.getMessage()));
+                String msg = oneLine(e.getMessage());
+                err.println(msg.startsWith(input.toString()) ? msg : input + ": " + msg);
                 failures++;
             }
         }

@@ -85,6 +85,19 @@ class ParseCommandTest {
     }
 
     @Test
+    void aBadBlockDoesNotHideTheGoodBlocksOfTheSameFile() throws Exception {
+        String bad = "data_bad\n_cell_length_a 4\n_cell_length_b 4\n_cell_length_c 4\nloop_\n_atom_site_label\n"
+                + "_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nZz1 0 0 0\n";
+        Path multi = Files.writeString(dir.resolve("multi.cif"), NACL + bad);
+        Result r = run(multi.toString());
+        assertEquals(1, r.exit());
+        assertEquals(List.of("multi#NaCl"), r.json().stream().map(j -> j.get("id").asText()).toList());
+        assertEquals(1, r.errors().size());
+        assertTrue(r.errors().get(0).startsWith("multi#bad: data_bad line 31: atom 'Zz1'"), r.errors().get(0));
+        assertTrue(r.errors().get(0).endsWith("[cif.unknown_element]"), r.errors().get(0));
+    }
+
+    @Test
     void registeredInMain() {
         assertTrue(Main.commandLine().getSubcommands().containsKey("parse"));
         assertTrue(Main.commandLine().getSubcommands().get("bench").getSubcommands().containsKey("parse"));

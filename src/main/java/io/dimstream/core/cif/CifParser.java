@@ -22,6 +22,10 @@ import java.util.Map;
  * position become one disordered site (occupancies summed per species). Dummy atoms
  * ({@code _atom_site_calc_flag dum}) and zero-occupancy rows are skipped.
  *
+ * <p>Without an operations loop, the operations are generated from a Hall symbol when the block
+ * has one ({@link HallSymbol}); a block with only a Hermann–Mauguin symbol or IT number (other
+ * than P 1) is rejected ({@code cif.no_symops}, naming the missing loop).
+ *
  * <p>Every failure is a {@link CifException} with an error type, block, line and reason; input
  * size is capped ({@link #MAX_TEXT_CHARS}, {@link #MAX_VALUES}, {@link #MAX_SITES}), so hostile
  * input cannot exhaust memory or time. Instances are immutable and thread-safe.
@@ -38,6 +42,8 @@ public final class CifParser {
     public static final int MAX_TOTAL_SITES = 20_000;
     /** Most symmetry operations in one block. */
     public static final int MAX_SYMOPS = 1_536;
+    /** Most pairwise site comparisons while expanding one text (bounds time on hostile input). */
+    public static final long MAX_COMPARISONS = 200_000_000L;
 
     public static final double DEFAULT_MERGE_TOLERANCE = 0.01;
     public static final double DEFAULT_OCCUPANCY_TOLERANCE = 0.05;
@@ -45,6 +51,9 @@ public final class CifParser {
     private static final String[] SYMOP_TAGS = {
         "_symmetry_equiv_pos_as_xyz", "_space_group_symop_operation_xyz",
         "_space_group_symop.operation_xyz", "_symmetry_equiv.pos_as_xyz"
+    };
+    private static final String[] HALL_TAGS = {
+        "_symmetry_space_group_name_hall", "_space_group_name_hall", "_space_group.name_hall"
     };
     private static final String[] SYMBOL_TAGS = {
         "_symmetry_space_group_name_h-m", "_space_group_name_h-m_alt", "_symmetry_space_group_name_hall",
@@ -77,12 +86,41 @@ public final class CifParser {
     }
 
     /**
+     * The outcome for one data block with atom sites: a structure (id = block name) or the error
+     * that block has.
+     */
+    public record BlockResult(String block, Structure structure, CifException error) {
+        public boolean ok() {
+            return structure != null;
+        }
+    }
+
+    /**
      * Parses every data block that has atom sites into one full-cell structure (id = block name).
      * Blocks without any {@code _atom_site_fract_*} data are skipped.
      *
-     * @throws CifException on any bad input (including a text with no block that has atoms)
+     * @throws CifException on any bad input: the first failing block's error, or an error of the
+     *                      whole text (syntax, size, no block with atoms)
      */
     public List<Structure> parse(String text, String origin) throws CifException {
+        List<BlockResult> results = parseEach(text, origin);
+        List<Structure> out = new ArrayList<>(results.size());
+        for (BlockResult r : results) {
+            if (r.error() != null) {
+                throw r.error();
+            }
+            out.add(r.structure());
+        }
+        return out;
+    }
+
+    /**
+     * Like {@link #parse} but a bad block does not hide the good ones: one result per data block
+     * that has atom sites, in file order.
+     *
+     * @throws CifException only for errors of the whole text (syntax, size caps, no block with atoms)
+     */
+    public List<BlockResult> parseEach(String text, String origin) throws CifException {
         if (text == null) {
             throw new CifException(CifException.NO_DATA_BLOCK, origin, "", 0, "empty input");
         }
@@ -90,21 +128,36 @@ public final class CifParser {
             throw new CifException(CifException.TOO_LARGE, origin, "", 0,
                     "text has " + text.length() + " chars, more than the limit of " + MAX_TEXT_CHARS);
         }
+        if (!text.isEmpty() && text.charAt(0) == '\uFEFF') {
+            text = text.substring(1); // byte-order mark
+        }
+        if (text.indexOf('\n') < 0 && text.indexOf('\r') >= 0) {
+            text = text.replace('\r', '\n'); // classic Mac line ends
+        }
         List<Block> blocks = new Reader(text, origin).readBlocks();
         if (blocks.isEmpty()) {
             throw new CifException(CifException.NO_DATA_BLOCK, origin, "", 0, "no data_ block found");
         }
-        List<Structure> out = new ArrayList<>(blocks.size());
+        List<BlockResult> out = new ArrayList<>(blocks.size());
         int total = 0;
         for (Block b : blocks) {
-            Structure s = new Builder(b, origin).build();
+            Structure s;
+            try {
+                s = new Builder(b, origin).build();
+            } catch (CifException e) {
+                if (e.errorType().equals(CifException.TOO_LARGE)) {
+                    throw e;
+                }
+                out.add(new BlockResult(b.name, null, e));
+                continue;
+            }
             if (s != null) {
                 total += s.size();
                 if (total > MAX_TOTAL_SITES) {
                     throw new CifException(CifException.TOO_LARGE, origin, b.name, b.line,
                             "more than " + MAX_TOTAL_SITES + " sites in all blocks");
                 }
-                out.add(s);
+                out.add(new BlockResult(b.name, s, null));
             }
         }
         if (out.isEmpty()) {
@@ -144,12 +197,21 @@ public final class CifParser {
             return loop == null ? 1 : loop.rows();
         }
 
+        /** The value in a row; null (unknown) past the end of a short or empty loop. */
         String get(int row) {
-            return loop == null ? single : loop.values[row * loop.tags.size() + index];
+            if (loop == null) {
+                return single;
+            }
+            int i = row * loop.tags.size() + index;
+            return i < loop.count ? loop.values[i] : null;
         }
 
         int line(int row) {
-            return loop == null ? singleLine : loop.lines[row * loop.tags.size() + index];
+            if (loop == null) {
+                return singleLine;
+            }
+            int i = row * loop.tags.size() + index;
+            return i < loop.count ? loop.lines[i] : loop.line;
         }
     }
 
@@ -449,6 +511,11 @@ public final class CifParser {
             Column fy = col("_atom_site_fract_y");
             Column fz = col("_atom_site_fract_z");
             if (fx == null && fy == null && fz == null) {
+                Column cart = b.columns.get("_atom_site_cartn_x");
+                if (cart != null) {
+                    throw error(CifException.NO_ATOMS, cart.line(0),
+                            "only Cartesian atom coordinates (_atom_site_Cartn_x/y/z) given; _atom_site_fract_x/y/z are required");
+                }
                 return null;
             }
             if (fx == null || fy == null || fz == null) {
@@ -505,6 +572,7 @@ public final class CifParser {
                     double bb = wrap(img[1]);
                     double c = wrap(img[2]);
                     boolean dup = false;
+                    sites.charge(own.size(), this, fx.line(r));
                     for (double[] p : own) {
                         if (sites.close(p[0], p[1], p[2], a, bb, c)) {
                             dup = true;
@@ -515,7 +583,8 @@ public final class CifParser {
                         continue;
                     }
                     own.add(new double[] {a, bb, c});
-                    sites.add(a, bb, c, sp, o, lab);
+                    sites.charge(sites.size(), this, fx.line(r));
+                    sites.add(a, bb, c, sp, o, lab, fx.line(r));
                     if (sites.size() > MAX_SITES) {
                         throw error(CifException.TOO_LARGE, fx.line(r),
                                 "more than " + MAX_SITES + " sites in the expanded cell");
@@ -639,6 +708,17 @@ public final class CifParser {
                 }
             }
             if (ops == null) {
+                for (String t : HALL_TAGS) {
+                    Column c = b.columns.get(t);
+                    if (c != null && c.get(0) != null) {
+                        List<SymOp> generated = HallSymbol.generate(c.get(0));
+                        if (generated != null) {
+                            return generated;
+                        }
+                        throw error(CifException.NO_SYMOPS, c.line(0), "Hall symbol '" + c.get(0)
+                                + "' is not valid and loop _symmetry_equiv_pos_as_xyz or _space_group_symop_operation_xyz is missing");
+                    }
+                }
                 for (String t : SYMBOL_TAGS) {
                     Column c = b.columns.get(t);
                     if (c != null && c.get(0) != null) {
@@ -734,6 +814,7 @@ public final class CifParser {
         private final List<Map<Species, Double>> species = new ArrayList<>();
         private final List<String> labels = new ArrayList<>();
         private final List<String> allLabels = new ArrayList<>();
+        private final List<Integer> lines = new ArrayList<>();
 
         SiteSet(Lattice lattice, double tol) {
             this.lattice = lattice;
@@ -745,8 +826,18 @@ public final class CifParser {
             }
         }
 
+        private long comparisons;
+
         int size() {
             return pos.size();
+        }
+
+        void charge(int n, Builder owner, int line) {
+            comparisons += n;
+            if (comparisons > MAX_COMPARISONS) {
+                throw owner.error(CifException.TOO_LARGE, line,
+                        "expanding the atom sites needs more than " + MAX_COMPARISONS + " site comparisons");
+            }
         }
 
         /**
@@ -775,7 +866,7 @@ public final class CifParser {
             return x * x + y * y + z * z < tol2;
         }
 
-        void add(double x, double y, double z, Species sp, double occ, String label) {
+        void add(double x, double y, double z, Species sp, double occ, String label, int line) {
             for (int i = 0; i < pos.size(); i++) {
                 double[] p = pos.get(i);
                 if (close(p[0], p[1], p[2], x, y, z)) {
@@ -791,6 +882,7 @@ public final class CifParser {
             m1.put(sp, occ);
             species.add(m1);
             labels.add(label);
+            lines.add(line);
             allLabels.add(label == null ? "?" : label);
         }
 
@@ -804,7 +896,7 @@ public final class CifParser {
                 }
                 if (sum > 1 + occTol) {
                     double[] p = pos.get(i);
-                    throw owner.error(CifException.OCCUPANCY_SUM, 0, String.format(Locale.ROOT,
+                    throw owner.error(CifException.OCCUPANCY_SUM, lines.get(i), String.format(Locale.ROOT,
                             "occupancies at (%.4f, %.4f, %.4f) (sites %s) sum to %.3f > 1",
                             p[0], p[1], p[2], allLabels.get(i), sum));
                 }

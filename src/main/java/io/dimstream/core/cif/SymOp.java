@@ -11,6 +11,26 @@ import java.util.Arrays;
  */
 public record SymOp(double[] rot, double[] trans) {
 
+    public SymOp {
+        if (rot.length != 9 || trans.length != 3) {
+            throw new IllegalArgumentException("a symmetry operation needs 9 rotation and 3 translation components");
+        }
+        rot = rot.clone();
+        trans = trans.clone();
+    }
+
+    /** A copy of the row-major rotation part. */
+    @Override
+    public double[] rot() {
+        return rot.clone();
+    }
+
+    /** A copy of the translation part. */
+    @Override
+    public double[] trans() {
+        return trans.clone();
+    }
+
     public static final SymOp IDENTITY = new SymOp(new double[] {1, 0, 0, 0, 1, 0, 0, 0, 1}, new double[3]);
 
     /** Applies the operation to (x, y, z), writing into out (length ≥ 3). */

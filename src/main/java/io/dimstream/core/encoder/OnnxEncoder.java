@@ -41,11 +41,15 @@ public final class OnnxEncoder implements CrystalEncoder {
     private static final Logger LOG = LoggerFactory.getLogger(OnnxEncoder.class);
     private static final Pattern CUDA = Pattern.compile("cuda:(\\d+)");
 
-    /** Runtime options. */
+    /**
+     * Runtime options. {@code maxPairsPerBatch} (default 8192 padded pairs) keeps each ONNX Runtime call's
+     * [B,S,J,64] pair tensors around 2 MB, cache-sized: larger calls are memory-bound and slower per
+     * structure. {@code intraOpThreads} 0 = ONNX Runtime's default (all cores).
+     */
     public record Options(String device, int intraOpThreads, int maxSitesPerBatch, long maxPairsPerBatch,
             int maxBatch) {
         public static Options defaults() {
-            return new Options("auto", 0, 4096, 4_000_000L, 256);
+            return new Options("auto", 0, 4096, 8192L, 256);
         }
 
         public Options withDevice(String d) {
@@ -58,6 +62,10 @@ public final class OnnxEncoder implements CrystalEncoder {
 
         public Options withMaxBatch(int b) {
             return new Options(device, intraOpThreads, maxSitesPerBatch, maxPairsPerBatch, b);
+        }
+
+        public Options withMaxPairsPerBatch(long p) {
+            return new Options(device, intraOpThreads, maxSitesPerBatch, p, maxBatch);
         }
     }
 
@@ -175,6 +183,8 @@ public final class OnnxEncoder implements CrystalEncoder {
                 so.setIntraOpNumThreads(options.intraOpThreads());
                 so.setInterOpNumThreads(1);
             }
+            // no busy-waiting between ops: the encoder shares cores with Kafka Streams threads
+            so.addConfigEntry("session.intra_op.allow_spinning", "0");
             if (cudaDevice >= 0) {
                 so.addCUDA(cudaDevice);
             }

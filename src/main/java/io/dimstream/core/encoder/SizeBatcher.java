@@ -8,10 +8,16 @@ import java.util.List;
 /**
  * Groups crystals of similar size into batches so padding stays small: indices are ordered by (S, J),
  * then cut greedily so each batch holds at most {@code maxSites} real primitive sites, at most
- * {@code maxPairs} padded pairs (B x maxS x maxJ) and at most {@code maxBatch} crystals. A crystal
+ * {@code maxPairs} padded pairs (B x maxS x maxJ), at most {@code maxBatch} crystals, and padded pairs
+ * at most {@link #MAX_PADDING_FACTOR} x the real pairs (for batches above {@link #SMALL_BATCH_PAIRS}). A crystal
  * larger than the caps gets a batch of its own.
  */
 public final class SizeBatcher {
+    /** A batch is cut when its padded pairs would exceed this multiple of its real pairs... */
+    public static final double MAX_PADDING_FACTOR = 1.5;
+    /** ...unless it is this small anyway (tiny batches cost more in per-call overhead than in padding). */
+    public static final long SMALL_BATCH_PAIRS = 16_384;
+
     private SizeBatcher() {}
 
     /** Batches of indices into {@code crystals}, in size order. */
@@ -28,28 +34,40 @@ public final class SizeBatcher {
     /** Cuts an already ordered index list into capped batches. */
     public static List<int[]> cut(List<FeaturizedCrystal> crystals, List<Integer> order, int maxSites, long maxPairs,
             int maxBatch) {
+        return cut(crystals, order, maxSites, maxPairs, maxBatch, MAX_PADDING_FACTOR);
+    }
+
+    /** As {@link #cut(List, List, int, long, int)} with a given padding-waste factor. */
+    public static List<int[]> cut(List<FeaturizedCrystal> crystals, List<Integer> order, int maxSites, long maxPairs,
+            int maxBatch, double maxPaddingFactor) {
         List<int[]> out = new ArrayList<>();
         List<Integer> cur = new ArrayList<>();
         int sumS = 0;
+        long realPairs = 0;
         int maxS = 0;
         int maxJ = 0;
         for (int idx : order) {
             FeaturizedCrystal c = crystals.get(idx);
             int ns = Math.max(maxS, c.primSites());
             int nj = Math.max(maxJ, c.supercellSites());
+            long padded = (long) (cur.size() + 1) * ns * nj;
+            long real = realPairs + (long) c.primSites() * c.supercellSites();
             boolean fits = cur.isEmpty()
                     || (sumS + c.primSites() <= maxSites
-                            && (long) (cur.size() + 1) * ns * nj <= maxPairs
-                            && cur.size() + 1 <= maxBatch);
+                            && padded <= maxPairs
+                            && cur.size() + 1 <= maxBatch
+                            && (padded <= SMALL_BATCH_PAIRS || padded <= maxPaddingFactor * real));
             if (!fits) {
                 out.add(cur.stream().mapToInt(Integer::intValue).toArray());
                 cur.clear();
                 sumS = 0;
+                realPairs = 0;
                 ns = c.primSites();
                 nj = c.supercellSites();
             }
             cur.add(idx);
             sumS += c.primSites();
+            realPairs += (long) c.primSites() * c.supercellSites();
             maxS = ns;
             maxJ = nj;
         }

@@ -29,8 +29,8 @@ import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
 
 /**
- * Reads CIF inputs lazily: a {@code .cif} file, a directory (recursively, {@code *.cif} in sorted
- * path order), or a {@code .csv}/{@code .csv.gz} file with a {@code cif} column (id = the
+ * Reads CIF inputs lazily: a {@code .cif} (or {@code .cif.gz}) file, a directory (recursively,
+ * {@code *.cif} and {@code *.cif.gz} in sorted path order), or a {@code .csv}/{@code .csv.gz} file with a {@code cif} column (id = the
  * {@code material_id} column, else the first column). Close the returned streams.
  */
 public final class CifInputs {
@@ -66,7 +66,8 @@ public final class CifInputs {
         if (Files.isDirectory(input)) {
             List<Path> files;
             try (Stream<Path> walk = Files.walk(input)) {
-                files = walk.filter(p -> Files.isRegularFile(p) && lower(p).endsWith(".cif")).sorted().toList();
+                files = walk.filter(p -> Files.isRegularFile(p) && (lower(p).endsWith(".cif") || lower(p).endsWith(".cif.gz")))
+                        .sorted().toList();
             }
             return files.stream().map(CifInputs::readFileUnchecked);
         }
@@ -86,9 +87,23 @@ public final class CifInputs {
         if (size > MAX_FILE_BYTES) {
             throw new InputException(file + ": file has " + size + " bytes, more than the limit of " + MAX_FILE_BYTES);
         }
-        String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
         String fn = file.getFileName().toString();
-        String id = fn.toLowerCase(Locale.ROOT).endsWith(".cif") ? fn.substring(0, fn.length() - 4) : fn;
+        String lower = fn.toLowerCase(Locale.ROOT);
+        String text;
+        if (lower.endsWith(".gz")) {
+            try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
+                byte[] bytes = in.readNBytes((int) MAX_FILE_BYTES + 1);
+                if (bytes.length > MAX_FILE_BYTES) {
+                    throw new InputException(file + ": uncompressed file is larger than the limit of " + MAX_FILE_BYTES + " bytes");
+                }
+                text = new String(bytes, StandardCharsets.UTF_8);
+            }
+            fn = fn.substring(0, fn.length() - 3);
+            lower = lower.substring(0, lower.length() - 3);
+        } else {
+            text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+        }
+        String id = lower.endsWith(".cif") ? fn.substring(0, fn.length() - 4) : fn;
         return new RawCif(id, file.toString(), text, Map.of());
     }
 
@@ -98,6 +113,16 @@ public final class CifInputs {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static UncheckedIOException readError(UncheckedIOException e, String origin) {
+        IOException cause = e.getCause();
+        String msg = cause instanceof InputException ? cause.getMessage() : origin + ": " + oneLine(cause.getMessage());
+        return new UncheckedIOException(msg, cause);
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "" : s.replace('\n', ' ').replace('\r', ' ');
     }
 
     private static String lower(Path p) {
@@ -119,14 +144,62 @@ public final class CifInputs {
         }
     }
 
+    /** Largest CSV record, in chars: a CIF at the parser's cap plus room for the other columns. */
+    public static final long MAX_RECORD_CHARS = CifParser.MAX_TEXT_CHARS + (1 << 20);
+
+    /**
+     * Counts the chars handed to the CSV parser since the last record boundary and fails once a
+     * single record exceeds {@link #MAX_RECORD_CHARS}, so a hostile CSV cannot make the parser
+     * buffer an unbounded field.
+     */
+    static final class BoundedReader extends java.io.FilterReader {
+        private final String origin;
+        private long sinceRecord;
+
+        BoundedReader(Reader in, String origin) {
+            super(in);
+            this.origin = origin;
+        }
+
+        void recordDone() {
+            sinceRecord = 0;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int c = super.read();
+            if (c >= 0) {
+                count(1);
+            }
+            return c;
+        }
+
+        @Override
+        public int read(char[] buf, int off, int len) throws IOException {
+            int n = super.read(buf, off, len);
+            if (n > 0) {
+                count(n);
+            }
+            return n;
+        }
+
+        private void count(int n) throws IOException {
+            sinceRecord += n;
+            if (sinceRecord > MAX_RECORD_CHARS) {
+                throw new InputException(origin + ": a CSV record is longer than " + MAX_RECORD_CHARS + " chars");
+            }
+        }
+    }
+
     /** Lazily streams CSV rows from a reader (closed with the stream). */
-    public static Stream<RawCif> csv(Reader reader, String origin) throws IOException {
+    public static Stream<RawCif> csv(Reader rawReader, String origin) throws IOException {
+        BoundedReader reader = new BoundedReader(rawReader, origin);
         CSVParser parser;
         try {
             parser = CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).build().parse(reader);
         } catch (IOException | RuntimeException e) {
             reader.close();
-            throw new InputException(origin + ": cannot read CSV header: " + e.getMessage());
+            throw new InputException(origin + ": cannot read CSV header: " + oneLine(e.getMessage()));
         }
         List<String> header = parser.getHeaderNames();
         int cifCol = header.indexOf("cif");
@@ -146,7 +219,7 @@ public final class CifInputs {
                 try {
                     return records.hasNext();
                 } catch (UncheckedIOException e) {
-                    throw new UncheckedIOException(origin + ": " + e.getMessage(), e.getCause());
+                    throw readError(e, origin);
                 }
             }
 
@@ -155,7 +228,13 @@ public final class CifInputs {
                 if (!hasNext()) {
                     throw new NoSuchElementException();
                 }
-                CSVRecord rec = records.next();
+                CSVRecord rec;
+                try {
+                    rec = records.next();
+                } catch (UncheckedIOException e) {
+                    throw readError(e, origin);
+                }
+                reader.recordDone();
                 long row = rec.getRecordNumber();
                 String text = cifCol < rec.size() ? rec.get(cifCol) : "";
                 String id = idc < rec.size() && !rec.get(idc).isEmpty() ? rec.get(idc) : "row" + row;
@@ -186,6 +265,41 @@ public final class CifInputs {
      */
     public static List<Structure> parse(RawCif raw) throws CifException {
         return parse(raw, DEFAULT_PARSER);
+    }
+
+    /**
+     * One parsed structure or the error of one block, with its final id ({@code id} or
+     * {@code id#block}).
+     */
+    public record Parsed(String id, Structure structure, CifException error) {
+        public boolean ok() {
+            return structure != null;
+        }
+    }
+
+    /**
+     * Parses a record block by block, so a bad block does not hide good ones: one entry per data
+     * block with atoms, or a single error entry (id = record id) when the whole text is unusable.
+     * Never throws for bad CIF text.
+     */
+    public static List<Parsed> parseEach(RawCif raw, CifParser parser) {
+        List<CifParser.BlockResult> results;
+        try {
+            results = parser.parseEach(raw.text(), raw.id());
+        } catch (CifException e) {
+            return List.of(new Parsed(raw.id(), null, e));
+        }
+        List<Parsed> out = new ArrayList<>(results.size());
+        boolean single = results.size() == 1;
+        for (CifParser.BlockResult r : results) {
+            String id = single ? raw.id() : raw.id() + "#" + r.block();
+            out.add(r.ok() ? new Parsed(id, r.structure().withId(id), null) : new Parsed(id, null, r.error()));
+        }
+        return out;
+    }
+
+    public static List<Parsed> parseEach(RawCif raw) {
+        return parseEach(raw, DEFAULT_PARSER);
     }
 
     public static List<Structure> parse(RawCif raw, CifParser parser) throws CifException {

@@ -168,6 +168,34 @@ class CifParserTest {
     }
 
     @Test
+    void byteOrderMarkAndClassicMacLineEnds() {
+        String cif = "data_NaCl\n" + CELL + "_publ_section_title\n;\ntext field\n;\n"
+                + "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nNa1 0 0 0\n";
+        assertEquals(1, parse("\uFEFF" + cif).get(0).size());
+        assertEquals(1, parse(cif.replace('\n', '\r')).get(0).size());
+        assertEquals(1, parse(cif.replace("\n", "\r\n")).get(0).size());
+        CifException e = error("data_c\n" + CELL + "loop_\n_atom_site_label\n_atom_site_Cartn_x\n_atom_site_Cartn_y\n"
+                + "_atom_site_Cartn_z\nNa1 0 0 0\n");
+        assertEquals(CifException.NO_ATOMS, e.errorType());
+        assertTrue(e.reason().contains("Cartesian"), e.reason());
+    }
+
+    @Test
+    void shortOrEmptyLoopsOfSymbolTagsAreHarmless() {
+        String atoms = "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nAl1 0.1 0.2 0.3\n";
+        StringBuilder tags = new StringBuilder("loop_\n");
+        for (int i = 0; i < 20; i++) {
+            tags.append("_dummy_").append(i).append('\n');
+        }
+        tags.append("_symmetry_space_group_name_Hall\n");
+        assertEquals(1, parse("data_a\n" + CELL + tags + "1\n" + atoms).get(0).size());
+        assertEquals(CifException.MALFORMED_LOOP,
+                error("data_a\n" + CELL.replace("_cell_length_a 4.0\n", "") + tags + "_cell_length_a\n1\n" + atoms).errorType());
+        assertEquals(1, parse("data_a\n" + CELL + "loop_\n_space_group_IT_number\n_symmetry_space_group_name_H-M\n" + atoms)
+                .get(0).size());
+    }
+
+    @Test
     void dummyAndZeroOccupancyRowsAreSkipped() {
         String cif = "data_x\n" + CELL + "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n"
                 + "_atom_site_occupancy\n_atom_site_calc_flag\nFe1 0 0 0 1 d\nH9 -1 -1 -1 5 dum\nO1 0.5 0.5 0.5 0 d\n";

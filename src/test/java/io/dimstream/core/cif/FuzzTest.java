@@ -24,7 +24,9 @@ class FuzzTest {
 
     static final String[] TOKENS = {"loop_", "data_", "data_x", "_cell_length_a", "_atom_site_fract_x", "?", ".", "'", "\"",
         ";", "\n;", "#", "(", ")", "-", "+", "/", "1e308", "-1e308", "NaN", "x,y", "-x+1/2", "0", "1", "9999999",
-        "_symmetry_equiv_pos_as_xyz", "save_a", "save_", "global_", "\t", "\r\n", "\u0000", "\u00e9", "1.5(", "Fe3+", "Xx"};
+        "_symmetry_equiv_pos_as_xyz", "save_a", "save_", "global_", "_symmetry_space_group_name_Hall", "'-F 4 2 3'",
+        "_space_group_IT_number", "_atom_site_occupancy", "_atom_site_type_symbol", "_atom_type_symbol",
+        "_atom_type_oxidation_number", "_atom_site_calc_flag", "_atom_site_Cartn_x", "loop_ _a _b _c", "\t", "\r\n", "\u0000", "\u00e9", "1.5(", "Fe3+", "Xx"};
 
     @Test
     void mutatedCifsOnlyEverThrowCifException() throws IOException {
@@ -38,7 +40,7 @@ class FuzzTest {
         Random rnd = new Random(12345);
         Map<String, Integer> outcomes = new HashMap<>();
         assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
-            for (int i = 0; i < 5000; i++) {
+            for (int i = 0; i < 3000; i++) {
                 String seed = seeds.get(rnd.nextInt(seeds.size()));
                 String text = mutate(seed, rnd);
                 try {
@@ -57,7 +59,7 @@ class FuzzTest {
             }
         });
         // the mutations must exercise both outcomes substantially
-        assertTrue(outcomes.getOrDefault("ok", 0) > 500, outcomes.toString());
+        assertTrue(outcomes.getOrDefault("ok", 0) > 300, outcomes.toString());
         assertTrue(outcomes.size() > 6, outcomes.toString());
     }
 

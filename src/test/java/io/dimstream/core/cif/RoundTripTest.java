@@ -44,7 +44,7 @@ class RoundTripTest {
     void randomP1StructuresRoundTrip() {
         Random rnd = new Random(2024);
         CifParser parser = new CifParser();
-        for (int t = 0; t < 1000; t++) {
+        for (int t = 0; t < 400; t++) {
             Structure s = RandomStructures.random(rnd, 1 + rnd.nextInt(30), "rt" + t);
             String cif = CifWriter.write(s);
             List<Structure> back = parser.parse(cif, "rt");
@@ -68,7 +68,7 @@ class RoundTripTest {
              "1/2+x,1/2+y,z", "1/2-x,1/2-y,z", "-x+1/2,y+1/2,-z", "x+1/2,-y+1/2,-z", "1/2-x,1/2-y,-z",
              "1/2+x,1/2+y,-z", "1/2+x,1/2-y,z", "1/2-x,1/2+y,z"}
         };
-        for (int t = 0; t < 300; t++) {
+        for (int t = 0; t < 200; t++) {
             String[] ops = groups[t % groups.length];
             double a = 4 + 6 * rnd.nextDouble();
             double b = 4 + 6 * rnd.nextDouble();

@@ -104,6 +104,67 @@ class PrimitiveCellTest {
         }
     }
 
+    /** Supercell with lattice S·M for an integer matrix S, sites displaced by up to noise Å. */
+    static Structure supercell(Structure s, double[][] sm, double noise, Random rnd) {
+        double[][] big = Mat3.multiply(sm, s.lattice().matrix());
+        double[][] inv = Mat3.inverse(sm);
+        Lattice bl = new Lattice(big);
+        List<Site> sites = new ArrayList<>();
+        int r = 4;
+        for (int a = -r; a <= r; a++) {
+            for (int b = -r; b <= r; b++) {
+                for (int c = -r; c <= r; c++) {
+                    for (Site site : s.sites()) {
+                        double[] f = {site.frac(0) + a, site.frac(1) + b, site.frac(2) + c};
+                        double[] g = Mat3.rowTimes(f, inv);
+                        if (g[0] >= -1e-9 && g[0] < 1 - 1e-9 && g[1] >= -1e-9 && g[1] < 1 - 1e-9 && g[2] >= -1e-9 && g[2] < 1 - 1e-9) {
+                            double[] cart = bl.toCartesian(g);
+                            for (int k = 0; k < 3; k++) {
+                                cart[k] += noise * (2 * rnd.nextDouble() - 1) / Math.sqrt(3);
+                            }
+                            sites.add(site.withFrac(bl.toFractional(cart)));
+                        }
+                    }
+                }
+            }
+        }
+        return new Structure(s.id(), bl, sites);
+    }
+
+    @Test
+    void noisySkewedSupercellsFoldBackWithinTolerance() {
+        Random rnd = new Random(5);
+        double[][][] mats = {{{1, 1, 0}, {-1, 1, 0}, {0, 0, 2}}, {{2, 1, 0}, {0, 1, 1}, {1, 0, 3}}, {{1, 0, 0}, {0, 1, 0}, {3, 2, 5}}};
+        for (int t = 0; t < 60; t++) {
+            Structure s = RandomStructures.random(rnd, 1 + rnd.nextInt(5), "n" + t);
+            Structure p0 = PrimitiveCell.find(s, 0.3);
+            double[][] sm = mats[t % mats.length];
+            Structure big = supercell(s, sm, 0.1, rnd);
+            assertEquals(s.size() * (int) Math.round(Mat3.det(sm)), big.size());
+            Structure p = PrimitiveCell.find(big, 0.3);
+            assertEquals(p0.size(), p.size(), "trial " + t);
+            for (Site o : big.sites()) {
+                double[] f = p.lattice().toFractional(big.lattice().toCartesian(o.frac()));
+                double best = Double.MAX_VALUE;
+                for (Site q : p.sites()) {
+                    if (q.sameSpecies(o, 1e-9)) {
+                        best = Math.min(best, p.lattice().minimumImageDistance(q.frac(), f));
+                    }
+                }
+                assertTrue(best <= 0.2 + 1e-9, "trial " + t + ": site moved by " + best);
+            }
+        }
+    }
+
+    @Test
+    void largeSupercellReducesQuickly() {
+        Structure big = supercell(rockSalt(), 8, 8, 8); // 4096 sites, 2047 candidate translations
+        assertEquals(4096, big.size());
+        Structure p = PrimitiveCell.find(big, 0.5);
+        assertEquals(2, p.size());
+        assertEquals(5.64 * 5.64 * 5.64 / 4, p.lattice().volume(), 1e-6);
+    }
+
     @Test
     void speciesMustMatchAndDisorderIsRespected() {
         // bcc positions but two different species: CsCl stays at 2 sites

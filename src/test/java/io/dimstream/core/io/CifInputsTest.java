@@ -80,6 +80,38 @@ class CifInputsTest {
         try (Stream<RawCif> s = CifInputs.read(dir.resolve("b/z.cif"))) {
             assertEquals("z", s.findFirst().orElseThrow().id());
         }
+        Path gz = dir.resolve("fe.cif.gz");
+        try (OutputStream o = new GZIPOutputStream(Files.newOutputStream(gz))) {
+            o.write(FE.getBytes(StandardCharsets.UTF_8));
+        }
+        RawCif g = CifInputs.readFile(gz);
+        assertEquals("fe", g.id());
+        assertEquals(2, CifInputs.parse(g).get(0).size());
+    }
+
+    @Test
+    void aHostileCsvRecordIsCappedNotBuffered() throws IOException {
+        java.io.Reader endless = new java.io.Reader() {
+            private final char[] head = "material_id,cif\nmp-1,\"".toCharArray();
+            private int pos;
+
+            @Override
+            public int read(char[] buf, int off, int len) {
+                for (int i = 0; i < len; i++) {
+                    buf[off + i] = pos < head.length ? head[pos] : 'a';
+                    pos++;
+                }
+                return len;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        try (Stream<RawCif> s = CifInputs.csv(endless, "endless.csv")) {
+            java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class, () -> s.findFirst());
+            assertTrue(e.getMessage().startsWith("endless.csv: a CSV record is longer than"), e.getMessage());
+        }
     }
 
     @Test

@@ -46,6 +46,9 @@ import org.slf4j.LoggerFactory;
 public final class DimTrainer {
     private static final Logger LOG = LoggerFactory.getLogger(DimTrainer.class);
 
+    /** Padding waste allowed in training batches (the size-bucketed order keeps it low anyway). */
+    static final double TRAIN_PADDING_FACTOR = 3.0;
+
     private final TrainConfig config;
 
     public DimTrainer(TrainConfig config) {
@@ -135,6 +138,7 @@ public final class DimTrainer {
             bar.stepTo(Math.min(seen, Math.max(0, bar.getMax())));
         }
         double ema = Double.NaN;
+        int badSteps = 0;
         double epochLossSum = 0;
         long epochBatches = 0;
         try {
@@ -157,25 +161,38 @@ public final class DimTrainer {
                         DimObjective.Engineered eng = objective.engineered(scratch, batch);
                         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                             DimObjective.Terms terms = objective.loss(scratch, batch, eng, rnd);
-                            gc.backward(terms.total());
                             loss = terms.total().getFloat();
+                            if (Double.isFinite(loss)) {
+                                gc.backward(terms.total());
+                            } else {
+                                LOG.warn("step {}: non-finite loss (local {}, global {}, kl {}/{}) on a batch of {} "
+                                        + "(S<={}, J<={}, first {}): update skipped", step,
+                                        terms.localDim().getFloat(), terms.globalDim().getFloat(),
+                                        terms.klLocal().getFloat(), terms.klGlobal().getFloat(), cs.size(),
+                                        batch.real.maxSites, batch.real.maxAtoms, cs.get(0).id());
+                            }
                         }
-                        opt.step(params, scratch);
-                    }
-                    if (!Double.isFinite(loss)) {
-                        throw new IllegalStateException("training diverged at step " + step + " (loss " + loss + ")");
+                        if (Double.isFinite(loss)) {
+                            opt.step(params, scratch);
+                            badSteps = 0;
+                        } else if (++badSteps >= 10) {
+                            throw new IllegalStateException("training diverged: 10 consecutive non-finite losses at step "
+                                    + step);
+                        }
                     }
                     step++;
                     seen += cs.size();
-                    epochLossSum += loss;
-                    epochBatches++;
-                    ema = Double.isNaN(ema) ? loss : 0.95 * ema + 0.05 * loss;
+                    if (Double.isFinite(loss)) {
+                        epochLossSum += loss;
+                        epochBatches++;
+                        ema = Double.isNaN(ema) ? loss : 0.95 * ema + 0.05 * loss;
+                    }
                     double secs = elapsed(t0).toNanos() / 1e9;
                     double rate = (seen - seenAtStart) / Math.max(secs, 1e-9);
                     listener.onStep(new TrainListener.Step(epoch, step, seen, loss, rate));
                     if (bar != null) {
                         bar.stepBy(cs.size());
-                        bar.setExtraMessage(String.format(" ep %d loss %.4f %.0f str/s", epoch, ema, rate));
+                        bar.setExtraMessage(String.format(" loss %.4f ep %d", ema, epoch));
                     }
                     if (ckptFile.isPresent() && config.checkpointEverySteps() > 0
                             && step % config.checkpointEverySteps() == 0) {
@@ -248,7 +265,7 @@ public final class DimTrainer {
         order.sort(Comparator.<Integer>comparingInt(i -> train.get(i).primSites())
                 .thenComparingInt(i -> train.get(i).supercellSites() / 16));
         List<int[]> plan = SizeBatcher.cut(train, order, config.maxSitesPerBatch(), config.maxPairsPerBatch(),
-                config.maxBatch());
+                config.maxBatch(), TRAIN_PADDING_FACTOR);
         Collections.shuffle(plan, r);
         return plan;
     }

@@ -33,13 +33,23 @@ public final class ModelBundle {
 
     /** Exports the ONNX graph of the trained weights and assembles the metadata. */
     public static ModelBundle create(String name, int version, TrainResult result, TrainConfig config) {
+        return create(name, version, result, config, null);
+    }
+
+    /**
+     * As {@link #create(String, int, TrainResult, TrainConfig)}, keeping {@code trainingState} (the
+     * trainer's own checkpoint, with optimizer moments) as the bundle's checkpoint when given.
+     */
+    public static ModelBundle create(String name, int version, TrainResult result, TrainConfig config,
+            Checkpoint trainingState) {
         Map<String, Double> metrics = new LinkedHashMap<>(result.validation());
         metrics.put("train_steps", (double) result.steps());
         metrics.put("train_structures_seen", (double) result.structuresSeen());
         metrics.put("train_structures_per_second", result.structuresPerSecond());
         result.initialValidation().forEach((k, v) -> metrics.put("initial_" + k, v));
-        Checkpoint ck = new Checkpoint(result.arch(), result.featurizerVersion(), config.seed(),
-                result.history().size(), 0, result.steps(), result.structuresSeen(), result.weights(), Map.of());
+        Checkpoint ck = trainingState != null ? trainingState : new Checkpoint(result.arch(),
+                result.featurizerVersion(), config.seed(), result.history().size(), 0, result.steps(),
+                result.structuresSeen(), result.weights(), Map.of());
         return create(name, version, result.featurizerVersion(), result.arch(), result.weights(), metrics,
                 config.toMap(), ck);
     }

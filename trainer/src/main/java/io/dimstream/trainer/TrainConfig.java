@@ -16,7 +16,9 @@ import java.util.Optional;
  * @param weightDecay          AdamW decoupled weight decay (1e-4)
  * @param amsgrad              AMSGrad variant (true)
  * @param maxSitesPerBatch     cap on real primitive sites per batch (1200)
- * @param maxPairsPerBatch     cap on padded pairs B*S*J per batch (memory guard)
+ * @param maxPairsPerBatch     cap on padded pairs B*S*J per batch (12,000: keeps the [B,S,J,64] activations
+ *                             cache-sized; on CPU larger batches are memory-bound and several times slower
+ *                             per structure. Raise it on a GPU.)
  * @param maxBatch             cap on crystals per batch
  * @param seed                 seed of init, batch order, noise and false pairs
  * @param checkpointDir        where checkpoint.bin is written (and resumed from when present)
@@ -38,7 +40,7 @@ public record TrainConfig(
         boolean progressBar) {
 
     public static TrainConfig defaults() {
-        return new TrainConfig(SiteNetConfig.defaults(), DimWeights.defaults(), 1e-4, 1e-4, true, 1200, 400_000L, 512,
+        return new TrainConfig(SiteNetConfig.defaults(), DimWeights.defaults(), 1e-4, 1e-4, true, 1200, 12_000L, 512,
                 0L, Optional.empty(), 200, true);
     }
 

@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
         subcommands = {
             ParseBench.class,
             FeaturizeBench.class,
+            TrainBench.class,
+            EmbedBench.class,
         })
 public final class BenchCommand implements Runnable {
 

@@ -182,7 +182,7 @@ public final class DimObjective {
     /** T [B,S,J] for environments (sfJ [B,J,F], d [B,S,J]). */
     private NDArray[] localCritic(NDArray fW, NDArray fb, NDArray sfJ, NDArray d) {
         NDArray hs = sfJ.matMul(p.get("lc.g1s.W"));                               // [B,J,Ch]
-        NDArray pre = d.expandDims(-1).matMul(p.get("lc.g1d.W"))                  // [B,S,J,Ch]
+        NDArray pre = d.expandDims(-1).mul(p.get("lc.g1d.W"))                  // [B,S,J,Ch]
                 .add(hs.expandDims(1)).add(p.get("lc.g1.b"));
         NDArray mm = SiteNetModel.mish(pre);
         NDArray t = mm.mul(fW.expandDims(2)).sum(new int[] {-1}).add(fb.expandDims(-1)); // [B,S,J]

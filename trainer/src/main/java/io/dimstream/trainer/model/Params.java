@@ -30,6 +30,11 @@ public final class Params implements AutoCloseable {
 
     /** Fresh weights for {@code cfg}, deterministic in {@code seed}. */
     public static Params init(NDManager parent, SiteNetConfig cfg, long seed) {
+        return fromHost(parent, initHost(cfg, seed));
+    }
+
+    /** Fresh weights as host copies (no engine needed; e.g. to export an untrained model for benchmarks). */
+    public static Map<String, Tensor> initHost(SiteNetConfig cfg, long seed) {
         Map<String, Tensor> host = new LinkedHashMap<>();
         Random r = new Random(seed);
         int f = cfg.featureDim();
@@ -76,7 +81,7 @@ public final class Params implements AutoCloseable {
         linear(host, r, "gc.a2", ch, cd);
         linear(host, r, "gc.b1", l, ch);
         linear(host, r, "gc.b2", ch, cd);
-        return fromHost(parent, host);
+        return host;
     }
 
     /** Weights from host copies (checkpoint, warm start). */

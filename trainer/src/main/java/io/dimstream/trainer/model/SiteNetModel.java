@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.djl.nn.norm.LayerNorm;
 import io.dimstream.core.encoder.PaddedBatch;
 
 /**
@@ -63,10 +64,10 @@ public final class SiteNetModel {
     }
 
     NDArray layerNorm(NDArray y, String n) {
-        NDArray mean = y.mean(new int[] {-1}, true);
-        NDArray c = y.sub(mean);
-        NDArray var = c.square().mean(new int[] {-1}, true);
-        return c.div(var.add(cfg.layerNormEps()).sqrt()).mul(p.get(n + ".g")).add(p.get(n + ".beta"));
+        // fused native layer_norm (biased variance, like ONNX LayerNormalization)
+        long w = y.getShape().get(y.getShape().dimension() - 1);
+        return LayerNorm.layerNorm(y, new Shape(w), p.get(n + ".g"), p.get(n + ".beta"), cfg.layerNormEps())
+                .singletonOrThrow();
     }
 
     /** Linear -> Mish -> LayerNorm. */
@@ -87,24 +88,27 @@ public final class SiteNetModel {
 
     /** The first pair layer in split form, then Mish + LayerNorm: [B,S,J,P]. */
     NDArray pairHidden(NDArray x, NDArray e, NDArray imageOf, String n) {
-        NDArray a = x.matMul(p.get(n + ".Wa"));                        // [B,S,P]
+        NDArray a = x.matMul(p.get(n + ".Wa")).add(p.get(n + ".b"));   // [B,S,P], bias folded per site
         NDArray bj = gatherAtoms(x.matMul(p.get(n + ".Wb")), imageOf);  // [B,J,P]
         NDArray pre = e.matMul(p.get(n + ".Wc"))                        // [B,S,J,P]
                 .add(a.expandDims(2))
-                .add(bj.expandDims(1))
-                .add(p.get(n + ".b"));
+                .add(bj.expandDims(1));
         return layerNorm(mish(pre), n);
     }
 
     /** Local encoder: site representations mu_i and their log-variance. */
     public Local local(Inputs in) {
         NDArray x = hidden(in.siteFeatures(), "site");                   // [B,S,H]
-        NDArray e = hidden(in.distances().expandDims(-1), "int");        // [B,S,J,I]
+        // interaction projection of the scalar distance: d * w + b (a 1-wide Linear, done as a broadcast)
+        NDArray e = layerNorm(mish(in.distances().expandDims(-1).mul(p.get("int.W"))
+                .add(p.get("int.b"))), "int");                           // [B,S,J,I]
         NDArray logits = linear(pairHidden(x, e, in.imageOf(), "att"), "att.out").squeeze(-1); // [B,S,J]
         logits = logits.add(in.atomMask().sub(1f).mul(-MASK_NEG).expandDims(1));
         NDArray alpha = logits.softmax(-1);
-        NDArray value = linear(pairHidden(x, e, in.imageOf(), "val"), "val.out"); // [B,S,J,V]
-        NDArray u = value.mul(alpha.expandDims(-1)).sum(new int[] {2});          // [B,S,V]
+        // sum_j alpha_ij (h_ij W + b) = (sum_j alpha_ij h_ij) W + b, as sum_j alpha_ij = 1: the value
+        // output layer runs once per site instead of once per pair
+        NDArray h = pairHidden(x, e, in.imageOf(), "val");                       // [B,S,J,P]
+        NDArray u = linear(h.mul(alpha.expandDims(-1)).sum(new int[] {2}), "val.out"); // [B,S,V]
         return new Local(linear(u, "mu"), linear(u, "lv"));
     }
 

@@ -72,16 +72,19 @@ public final class OnnxExporter {
         String am = "atom_mask";
 
         String x = hidden(sf, "site");                                       // [B,S,H]
-        String e = hidden(op("Unsqueeze", d, constLong("axes_last", -1)), "int"); // [B,S,J,I]
+        // 1-wide Linear on the distance as a broadcast multiply: [B,S,J,1] * [1,I]
+        String e = layerNorm(mish(op("Add", op("Mul", op("Unsqueeze", d, constLong("axes_last", -1)),
+                weight("int.W")), weight("int.b"))), "int");                    // [B,S,J,I]
         String att = linear(pairHidden(x, e, img, "att"), "att.out");        // [B,S,J,1]
         String logits = op("Squeeze", att, constLong("axes_last", -1));        // [B,S,J]
         String maskAdd = op("Unsqueeze",
                 op("Mul", op("Sub", am, scalar("one", 1f)), scalar("big", -SiteNetModel.MASK_NEG)),
                 constLong("axes_1", 1));                                     // [B,1,J]
         String alpha = node("Softmax", List.of(op("Add", logits, maskAdd)), List.of(attrInt("axis", -1)));
-        String value = linear(pairHidden(x, e, img, "val"), "val.out");      // [B,S,J,V]
-        String u = node("ReduceSum", List.of(op("Mul", value, op("Unsqueeze", alpha, constLong("axes_last", -1))),
-                constLong("axes_2", 2)), List.of(attrInt("keepdims", 0)));   // [B,S,V]
+        String hv = pairHidden(x, e, img, "val");                           // [B,S,J,P]
+        String hbar = node("ReduceSum", List.of(op("Mul", hv, op("Unsqueeze", alpha, constLong("axes_last", -1))),
+                constLong("axes_2", 2)), List.of(attrInt("keepdims", 0)));   // [B,S,P]
+        String u = linear(hbar, "val.out");                                  // [B,S,V]
         String mu = linear(u, "mu");                                         // [B,S,L]
         String g = mu;
         for (int k = 0; k < cfg.globalHidden().size(); k++) {
@@ -128,8 +131,16 @@ public final class OnnxExporter {
         return op("Add", op("MatMul", x, weight(n + ".W")), weight(n + ".b"));
     }
 
+    /**
+     * Mish(x) = x tanh(softplus(x)), written with one exponential: with n = e^x, tanh(ln(1 + n)) =
+     * n(n+2) / (n(n+2) + 2). x is clamped at 20 inside the exponential (beyond it the factor is 1 in
+     * float32). ONNX Runtime's Softplus is scalar code; Exp/Mul/Div are vectorised, so this is several
+     * times faster on the [B,S,J,64] pair tensors.
+     */
     private String mish(String x) {
-        return op("Mul", x, op("Tanh", op("Softplus", x)));
+        String n = op("Exp", op("Min", x, scalar("mish_clamp", 20f)));
+        String n2 = op("Mul", n, op("Add", n, scalar("two", 2f)));
+        return op("Mul", x, op("Div", n2, op("Add", n2, scalar("two", 2f))));
     }
 
     private String layerNorm(String x, String n) {
@@ -144,9 +155,9 @@ public final class OnnxExporter {
         String shape = node("Concat", List.of(op("Shape", img), constLong("dim_" + p, p)), List.of(attrInt("axis", 0)));
         String idx = op("Expand", op("Unsqueeze", img, constLong("axes_last", -1)), shape); // [B,J,P]
         String bj = node("GatherElements", List.of(bs, idx), List.of(attrInt("axis", 1)));  // [B,J,P]
-        String pre = op("Add", op("Add", op("Add", op("MatMul", e, weight(n + ".Wc")),
-                op("Unsqueeze", a, constLong("axes_2", 2))), op("Unsqueeze", bj, constLong("axes_1", 1))),
-                weight(n + ".b"));
+        String ab = op("Add", a, weight(n + ".b"));                          // bias folded per site
+        String pre = op("Add", op("Add", op("MatMul", e, weight(n + ".Wc")),
+                op("Unsqueeze", ab, constLong("axes_2", 2))), op("Unsqueeze", bj, constLong("axes_1", 1)));
         return layerNorm(mish(pre), n);
     }
 

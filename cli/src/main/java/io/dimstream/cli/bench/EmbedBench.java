@@ -1,0 +1,98 @@
+package io.dimstream.cli.bench;
+
+import io.dimstream.core.encoder.ModelMetadata;
+import io.dimstream.core.encoder.OnnxEncoder;
+import io.dimstream.core.featurize.FeaturizedCrystal;
+import io.dimstream.trainer.model.Params;
+import io.dimstream.trainer.model.SiteNetConfig;
+import io.dimstream.trainer.onnx.OnnxExporter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code dimstream bench embed}: ONNX Runtime embedding throughput at several batch sizes. */
+@Command(name = "embed", mixinStandardHelpOptions = true,
+        description = "Embedding throughput (structures/s, featurization excluded) of OnnxEncoder on featurized "
+                + "structures, per batch size; median of --repeats passes.")
+public final class EmbedBench implements Callable<Integer> {
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "Model directory (default: an untrained default-architecture model; speed does not depend on weights).")
+    Path model;
+
+    @Option(names = "--data", paramLabel = "CSV", description = "CIF corpus (default: shared train.csv.gz).")
+    Path data;
+
+    @Option(names = "--structures", defaultValue = "2048", description = "Structures (default: ${DEFAULT-VALUE}).")
+    int structures;
+
+    @Option(names = "--batch", defaultValue = "1,256", split = ",", description = "Batch sizes (default: ${DEFAULT-VALUE}).")
+    List<Integer> batches;
+
+    @Option(names = "--threads", defaultValue = "2", description = "ONNX Runtime intra-op threads (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, auto or cuda:N (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--max-pairs", defaultValue = "0",
+            description = "Cap on padded pairs per ONNX Runtime call (0 = the encoder's default).")
+    long maxPairs;
+
+    @Option(names = "--repeats", defaultValue = "3", description = "Timed passes per batch size (default: ${DEFAULT-VALUE}).")
+    int repeats;
+
+    @Override
+    public Integer call() throws Exception {
+        List<FeaturizedCrystal> cs = BenchData.load(data, structures);
+        Collections.shuffle(cs = new ArrayList<>(cs), new java.util.Random(1));
+        System.out.println("bench embed: " + BenchData.sizes(cs) + ", " + threads + " threads, device " + device);
+        byte[] onnx = null;
+        ModelMetadata meta = null;
+        if (model == null) {
+            SiteNetConfig cfg = SiteNetConfig.defaults().withFeatureDim(cs.get(0).featureDim());
+            onnx = OnnxExporter.export(cfg, Params.initHost(cfg, 1), "bench-untrained", 1);
+            meta = new ModelMetadata("bench-untrained", 1, cs.get(0).featurizerVersion(), cfg.featureDim(),
+                    cfg.embeddingDim(), cfg.localDim(), OnnxExporter.inputs(cfg), OnnxExporter.outputs(cfg), Map.of(),
+                    ModelMetadata.sha256(onnx), null, cfg.toMap());
+        }
+        for (int b : batches) {
+            OnnxEncoder.Options opts = OnnxEncoder.Options.defaults().withDevice(device).withThreads(threads)
+                    .withMaxBatch(b);
+            if (maxPairs > 0) {
+                opts = opts.withMaxPairsPerBatch(maxPairs);
+            }
+            try (OnnxEncoder enc = model == null ? OnnxEncoder.fromBytes(onnx, meta, opts) : OnnxEncoder.load(model, opts)) {
+                int n = b == 1 ? Math.min(cs.size(), 512) : cs.size();
+                run(enc, cs.subList(0, Math.min(n, 256)), b); // warm-up
+                List<Double> rates = new ArrayList<>();
+                List<Double> perCpu = new ArrayList<>();
+                for (int r = 0; r < repeats; r++) {
+                    long t0 = System.nanoTime();
+                    long c0 = BenchData.cpuNanos();
+                    run(enc, cs.subList(0, n), b);
+                    rates.add(n / ((System.nanoTime() - t0) / 1e9));
+                    perCpu.add(n / ((BenchData.cpuNanos() - c0) / 1e9));
+                }
+                Collections.sort(perCpu);
+                Collections.sort(rates);
+                System.out.printf("bench embed: batch %d: %.0f structures/s (median of %d passes over %d structures; "
+                        + "min %.0f, max %.0f)%n", b, rates.get(rates.size() / 2), repeats, n, rates.get(0),
+                        rates.get(rates.size() - 1));
+                System.out.printf("bench embed: batch %d: %.0f structures per process CPU-second (%s)%n", b,
+                        perCpu.get(perCpu.size() / 2), BenchData.load());
+            }
+        }
+        return 0;
+    }
+
+    private static void run(OnnxEncoder enc, List<FeaturizedCrystal> cs, int batch) {
+        for (int from = 0; from < cs.size(); from += batch) {
+            enc.embed(cs.subList(from, Math.min(cs.size(), from + batch)));
+        }
+    }
+}
