@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
             io.dimstream.cli.service.BrokerCommand.class,
             io.dimstream.cli.ops.KeysCommand.class,
             io.dimstream.cli.ops.ModelCommand.class,
+            EvaluateCommand.class,
         })
 public final class Main implements Runnable {
 
