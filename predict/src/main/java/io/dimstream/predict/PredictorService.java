@@ -6,7 +6,7 @@ import io.dimstream.core.kafka.Topics;
 import io.dimstream.predict.heads.FittedHead;
 import io.dimstream.predict.heads.HeadTrainer;
 import io.dimstream.predict.heads.MlpTrainer;
-import io.dimstream.predict.heads.RidgeCvTrainer;
+import io.dimstream.predict.heads.RidgeLooTrainer;
 import io.dimstream.schemas.CrystalEmbedding;
 import io.dimstream.schemas.Label;
 import io.dimstream.schemas.Prediction;
@@ -135,7 +135,7 @@ public final class PredictorService implements Runnable, AutoCloseable {
     }
 
     private HeadTrainer trainer() {
-        return cfg.head().equals("mlp") ? new MlpTrainer(cfg.cvFolds(), 42) : new RidgeCvTrainer(RidgeCvTrainer.DEFAULT_LAMBDAS, cfg.cvFolds(), 42);
+        return cfg.head().equals("mlp") ? new MlpTrainer(cfg.cvFolds(), 42) : new RidgeLooTrainer();
     }
 
     private boolean wanted(String property) {

@@ -8,7 +8,7 @@ import io.dimstream.ingest.file.FileSource;
 import io.dimstream.ingest.kafka.IngestKafka;
 import io.dimstream.ingest.kafka.TransactionalKafkaIngest;
 import io.dimstream.predict.heads.FittedHead;
-import io.dimstream.predict.heads.RidgeCvTrainer;
+import io.dimstream.predict.heads.RidgeLooTrainer;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 /**
  * {@code dimstream bench ingest}: end-to-end ingestion throughput into an embedded broker on 127.0.0.1 —
  * read CSV.gz, parse-check every CIF, hash, produce and commit records + hashes + watermark in one transaction per 1000-record batch —
- * for a fresh import and for a full re-read where everything is unchanged. Then the ridge head: k-fold CV
+ * for a fresh import and for a full re-read where everything is unchanged. Then the ridge head: exact leave-one-out
  * fit time on synthetic embeddings of the given size.
  */
 @Command(name = "ingest", mixinStandardHelpOptions = true,
@@ -93,10 +93,10 @@ public final class IngestBench implements Callable<Integer> {
         FittedHead f = null;
         for (int r = 0; r < runs; r++) {
             long t0 = System.nanoTime();
-            f = new RidgeCvTrainer().fit(x, y);
+            f = new RidgeLooTrainer().fit(x, y);
             secs[r] = (System.nanoTime() - t0) / 1e9;
         }
-        System.out.printf(Locale.ROOT, "ridge head: n=%d, d=%d, 5-fold CV over 15 lambdas + final fit: median %.2f s (cv MAE %.4f)%n",
+        System.out.printf(Locale.ROOT, "ridge head: n=%d, d=%d, exact LOO over 12 alphas + fit: median %.2f s (cv MAE %.4f)%n",
                 ridgeN, ridgeDim, ParseBench.median(secs), f.cvMae());
         return 0;
     }

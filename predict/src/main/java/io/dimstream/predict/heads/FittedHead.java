@@ -3,13 +3,14 @@ package io.dimstream.predict.heads;
 import java.util.Map;
 
 /**
- * A head fitted on all labelled rows, with its cross-validated quality.
+ * A head fitted on all labelled rows, with its cross-validated quality (exact leave-one-out for ridge, k-fold
+ * for the MLP).
  *
  * @param head     the head refitted on all rows with the chosen hyper-parameters
- * @param cvMae    k-fold cross-validated mean absolute error of the chosen setting (NaN if too few rows)
+ * @param cvMae    cross-validated mean absolute error of the chosen setting (NaN if too few rows)
  * @param cvRmse   same, root mean squared error
  * @param n        rows used
- * @param details  chosen hyper-parameters and per-setting CV MAE (for logs/reports)
+ * @param details  chosen hyper-parameters (for logs/reports)
  */
 public record FittedHead(Head head, double cvMae, double cvRmse, int n, Map<String, Double> details) {
     public FittedHead {

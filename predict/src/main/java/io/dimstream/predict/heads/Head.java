@@ -16,6 +16,6 @@ public interface Head {
         return predict(d);
     }
 
-    /** Short description (kind and hyper-parameters), e.g. {@code ridge(lambda=0.1)}. */
+    /** Short description (kind and hyper-parameters), e.g. {@code ridge(alpha=0.1, loo)}. */
     String describe();
 }

@@ -1,6 +1,9 @@
 package io.dimstream.predict.heads;
 
-/** Fits a head on (embedding, label) rows, choosing hyper-parameters by k-fold cross-validation. */
+/**
+ * Fits a head on (embedding, label) rows, choosing hyper-parameters by cross-validation (the predictor's
+ * entry point; implementations adapt {@link RegressionHead}s: {@link RidgeLooTrainer}, {@link MlpTrainer}).
+ */
 public interface HeadTrainer {
 
     FittedHead fit(double[][] x, double[] y);

@@ -21,7 +21,7 @@ public final class HeldOutEvaluation {
      * @param nTest        held-out structures scored
      * @param mae          test mean absolute error of the head
      * @param baselineMae  test MAE of always predicting the train mean
-     * @param cvMae        the head's k-fold CV MAE on the train side
+     * @param cvMae        the head's cross-validated MAE on the train side
      */
     public record Result(int nTrain, int nTest, double mae, double baselineMae, double cvMae, String head) {
     }

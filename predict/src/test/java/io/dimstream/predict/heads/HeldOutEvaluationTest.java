@@ -22,7 +22,7 @@ class HeldOutEvaluationTest {
             emb.put("mp-" + i, v);
             lab.put("mp-" + i, 2.0 * v[0] + 0.1 * r.nextGaussian());
         }
-        HeldOutEvaluation.Result res = HeldOutEvaluation.evaluate(emb, lab, 0.2, new RidgeCvTrainer());
+        HeldOutEvaluation.Result res = HeldOutEvaluation.evaluate(emb, lab, 0.2, new RidgeLooTrainer());
         assertEquals(400, res.nTrain() + res.nTest());
         assertTrue(res.nTest() > 50 && res.nTest() < 110, "test size " + res.nTest());
         assertTrue(res.mae() < 0.1, "mae " + res.mae());

@@ -1,5 +1,8 @@
 package io.dimstream.trainer.eval;
 
+import io.dimstream.predict.heads.MlpHead;
+import io.dimstream.predict.heads.RegressionHead;
+import io.dimstream.predict.heads.RidgeHead;
 import io.dimstream.core.featurize.FeaturizedCrystal;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package io.dimstream.trainer.eval;
 
+import io.dimstream.predict.heads.RegressionHead;
+import io.dimstream.predict.heads.RidgeHead;
 import io.dimstream.core.crystal.Element;
 import io.dimstream.core.featurize.FeaturizedCrystal;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.dimstream.trainer.eval;
+package io.dimstream.predict.heads;
 
 /** Per-column standardisation fitted on training rows; constant columns map to 0. */
 final class Standardizer {

@@ -1,6 +1,11 @@
-package io.dimstream.trainer.eval;
+package io.dimstream.predict.heads;
 
-/** A regression head fitted on fixed feature vectors (frozen embeddings or composition features). */
+/**
+ * A regression head fitted on fixed feature vectors (frozen embeddings or composition features). The one
+ * implementation of the heads: the label-masking evaluation ({@code io.dimstream.trainer.eval}) calls it
+ * directly with its own fit/validation split; the predictor reaches it through the {@link HeadTrainer}
+ * adapters ({@link RidgeLooTrainer}, {@link MlpTrainer}).
+ */
 public interface RegressionHead {
 
     /**
@@ -16,8 +21,7 @@ public interface RegressionHead {
     Fitted fit(double[][] fitX, double[] fitY, double[][] valX, double[] valY, long seed);
 
     /** A fitted head. */
-    interface Fitted {
-        double predict(double[] x);
+    interface Fitted extends Head {
 
         default double[] predict(double[][] x) {
             double[] out = new double[x.length];

@@ -1,4 +1,4 @@
-package io.dimstream.trainer.eval;
+package io.dimstream.predict.heads;
 
 /** The small dense linear algebra the heads need (symmetric positive definite solves). */
 final class LinAlg {

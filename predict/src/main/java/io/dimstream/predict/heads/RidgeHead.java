@@ -1,4 +1,6 @@
-package io.dimstream.trainer.eval;
+package io.dimstream.predict.heads;
+
+import java.util.Locale;
 
 /**
  * Ridge regression on standardised features with an unpenalised intercept. The penalty is chosen
@@ -8,7 +10,7 @@ package io.dimstream.trainer.eval;
 public final class RidgeHead implements RegressionHead {
 
     /** Penalty grid (on standardised features). */
-    static final double[] ALPHAS = {1e-3, 1e-2, 0.1, 0.3, 1, 3, 10, 30, 100, 300, 1e3, 1e4};
+    public static final double[] ALPHAS = {1e-3, 1e-2, 0.1, 0.3, 1, 3, 10, 30, 100, 300, 1e3, 1e4};
 
     private final double[] alphas;
 
@@ -20,11 +22,36 @@ public final class RidgeHead implements RegressionHead {
         this.alphas = alphas.clone();
     }
 
-    /** The fitted model: weights on standardised features, intercept, chosen penalty. */
-    public record Model(Standardizer standardizer, double[] w, double intercept, double alpha, double looMae)
-            implements Fitted {
+    /**
+     * The fitted model: weights on standardised features, intercept, chosen penalty, and the exact
+     * leave-one-out MAE (the selection criterion) and RMSE of the chosen penalty.
+     */
+    public record Model(Standardizer standardizer, double[] w, double intercept, double alpha, double looMae,
+            double looRmse) implements Fitted {
+        @Override
+        public int dim() {
+            return w.length;
+        }
+
+        @Override
+        public String describe() {
+            return String.format(Locale.ROOT, "ridge(alpha=%.3g, loo)", alpha);
+        }
+
+        /** Weights in the original (unstandardised) units of x: y = intercept(original) + Σ w_k x_k. */
+        public double[] weightsOriginalUnits() {
+            double[] out = new double[w.length];
+            for (int k = 0; k < w.length; k++) {
+                out[k] = w[k] * standardizer.scale[k];
+            }
+            return out;
+        }
+
         @Override
         public double predict(double[] x) {
+            if (x.length != w.length) {
+                throw new IllegalArgumentException("input has dimension " + x.length + ", the head expects " + w.length);
+            }
             double[] z = standardizer.apply(x);
             double s = intercept;
             for (int k = 0; k < w.length; k++) {
@@ -44,7 +71,7 @@ public final class RidgeHead implements RegressionHead {
     public Model fit(double[][] xRaw, double[] y) {
         int n = xRaw.length;
         if (n < 2) {
-            throw new EvalException("too-few-labels", "ridge needs at least 2 labelled rows, got " + n);
+            throw new HeadException("too-few-labels", "ridge needs at least 2 labelled rows, got " + n);
         }
         Standardizer st = Standardizer.fit(xRaw);
         double[][] x = st.apply(xRaw);
@@ -84,6 +111,7 @@ public final class RidgeHead implements RegressionHead {
             double[][] l = LinAlg.cholesky(gram, alpha);
             double[] w = LinAlg.choleskySolve(l, xty);
             double looErr = 0;
+            double looSq = 0;
             for (int i = 0; i < n; i++) {
                 double[] r = x[i];
                 double pred = 0;
@@ -96,11 +124,13 @@ public final class RidgeHead implements RegressionHead {
                     h += r[k] * ainvx[k];
                 }
                 double res = yc[i] - pred;
-                looErr += Math.abs(res / Math.max(1e-9, 1 - h));
+                double looRes = res / Math.max(1e-9, 1 - h);
+                looErr += Math.abs(looRes);
+                looSq += looRes * looRes;
             }
             looErr /= n;
             if (best == null || looErr < best.looMae()) {
-                best = new Model(st, w, ym, alpha, looErr);
+                best = new Model(st, w, ym, alpha, looErr, Math.sqrt(looSq / n));
             }
         }
         return best;
