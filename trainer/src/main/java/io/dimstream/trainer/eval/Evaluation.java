@@ -1,9 +1,9 @@
 package io.dimstream.trainer.eval;
 
+import io.dimstream.core.featurize.FeaturizedCrystal;
 import io.dimstream.predict.heads.MlpHead;
 import io.dimstream.predict.heads.RegressionHead;
 import io.dimstream.predict.heads.RidgeHead;
-import io.dimstream.core.featurize.FeaturizedCrystal;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,9 +1,9 @@
 package io.dimstream.trainer.eval;
 
-import io.dimstream.predict.heads.RegressionHead;
-import io.dimstream.predict.heads.RidgeHead;
 import io.dimstream.core.crystal.Element;
 import io.dimstream.core.featurize.FeaturizedCrystal;
+import io.dimstream.predict.heads.RegressionHead;
+import io.dimstream.predict.heads.RidgeHead;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
