@@ -1,5 +1,6 @@
 package io.dimstream.cli;
 
+import io.dimstream.predict.heads.HeadException;
 import io.dimstream.trainer.eval.DimBackend;
 import io.dimstream.trainer.eval.EvalConfig;
 import io.dimstream.trainer.eval.EvalData;
@@ -125,6 +126,9 @@ public final class EvaluateCommand implements Callable<Integer> {
                     (System.nanoTime() - t0) / 6e10);
             return 0;
         } catch (EvalException e) {
+            System.err.println("evaluate: " + e.code() + ": " + e.getMessage());
+            return 2;
+        } catch (HeadException e) {
             System.err.println("evaluate: " + e.code() + ": " + e.getMessage());
             return 2;
         }
