@@ -58,6 +58,8 @@ public final class OnnxEncoder implements CrystalEncoder {
     /** Stack of the threads that call into ONNX Runtime (reserved address space; touched pages only are used). */
     static final int NATIVE_STACK_MIB = 64;
     private static final long CLOSE_WAIT_SECONDS = 120;
+    /** Concurrent ONNX Runtime calls per embed() on CPU. */
+    private static final int CPU_WORKERS = Math.max(1, Runtime.getRuntime().availableProcessors());
 
     /** A thread of an encoder's pool: calls from it run inline. */
     private static final class NativeThread extends Thread {
@@ -417,15 +419,62 @@ public final class OnnxEncoder implements CrystalEncoder {
     private Output runHere(List<FeaturizedCrystal> batch, boolean wantLocal) {
         float[][] emb = new float[batch.size()][];
         float[][][] local = wantLocal ? new float[batch.size()][][] : null;
-        for (int[] group : SizeBatcher.plan(batch, options.maxSitesPerBatch(), options.maxPairsPerBatch(),
-                options.maxBatch())) {
-            List<FeaturizedCrystal> sub = new ArrayList<>(group.length);
-            for (int g : group) {
-                sub.add(batch.get(g));
+        List<int[]> groups = SizeBatcher.plan(batch, options.maxSitesPerBatch(), options.maxPairsPerBatch(),
+                options.maxBatch());
+        // On CPU the cache-sized calls of one batch run concurrently, one per core: ONNX Runtime's
+        // intra-op parallelism alone keeps ~1 core busy on these small graphs. Each call writes
+        // disjoint rows of emb/local; Future.get orders those writes before the return.
+        int workers = device.startsWith("cuda") ? 1 : Math.min(groups.size(), CPU_WORKERS);
+        if (workers <= 1) {
+            for (int[] group : groups) {
+                runGroup(batch, group, emb, local);
             }
-            runPadded(PaddedBatch.of(sub), group, emb, local);
+            return new Output(emb, local);
+        }
+        List<Future<?>> pending = new ArrayList<>(workers - 1);
+        for (int w = 1; w < workers; w++) {
+            int first = w;
+            int stride = workers;
+            pending.add(nativeThreads.submit(() -> {
+                for (int g = first; g < groups.size(); g += stride) {
+                    runGroup(batch, groups.get(g), emb, local);
+                }
+                return null;
+            }));
+        }
+        RuntimeException failure = null;
+        try {
+            for (int g = 0; g < groups.size(); g += workers) {
+                runGroup(batch, groups.get(g), emb, local);
+            }
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        for (Future<?> f : pending) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failure = failure != null ? failure : new IllegalStateException("interrupted while embedding", e);
+            } catch (ExecutionException e) {
+                Throwable c = e.getCause();
+                if (failure == null) {
+                    failure = c instanceof RuntimeException re ? re : new IllegalStateException(c);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
         }
         return new Output(emb, local);
+    }
+
+    private void runGroup(List<FeaturizedCrystal> batch, int[] group, float[][] emb, float[][][] local) {
+        List<FeaturizedCrystal> sub = new ArrayList<>(group.length);
+        for (int g : group) {
+            sub.add(batch.get(g));
+        }
+        runPadded(PaddedBatch.of(sub), group, emb, local);
     }
 
     private void runPadded(PaddedBatch p, int[] rows, float[][] emb, float[][][] local) {
