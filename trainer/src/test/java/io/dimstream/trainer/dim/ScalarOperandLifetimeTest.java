@@ -48,26 +48,32 @@ class ScalarOperandLifetimeTest {
         return keep;
     }
 
-    /** The raw DJL pattern (diagnostic: prints whether the saved scalar was overwritten on this run). */
+    /**
+     * x.mul(c) with c owned by the manager keeps d/dx = c exactly through a GC + NaN refill; the raw DJL
+     * pattern x.mul(0.5f) is run alongside and its outcome printed (on this machine: NaN 20/20 times before
+     * the fix; how often depends on the allocator, so it is reported, not asserted).
+     */
     @Test
-    void numberOperandOfDjlIsNotKeptAliveForBackward() throws Exception {
+    void managerOwnedConstantSurvivesGcBeforeBackward() throws Exception {
         Engine.getEngine("PyTorch");
         int corrupted = 0;
-        int trials = 20;
+        int trials = 5;
         for (int t = 0; t < trials; t++) {
             try (NDManager m = NDManager.newBaseManager()) {
                 NDArray x = m.create(new float[] {1f, 2f, 3f});
+                NDArray raw = m.create(new float[] {1f, 2f, 3f});
                 x.setRequiresGradient(true);
+                raw.setRequiresGradient(true);
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    NDArray y = x.mul(0.5f).sum();
+                    NDArray y = x.mul(DimObjective.c(m, 0.5f)).sum().add(raw.mul(0.5f).sum());
                     List<ByteBuffer> keep = churn();
                     gc.backward(y);
                     keep.clear();
                 }
-                float[] g = x.getGradient().toFloatArray();
+                assertArrayEquals(new float[] {0.5f, 0.5f, 0.5f}, x.getGradient().toFloatArray());
+                float[] g = raw.getGradient().toFloatArray();
                 if (g[0] != 0.5f || g[1] != 0.5f || g[2] != 0.5f) {
                     corrupted++;
-                    System.out.println("trial " + t + ": d(0.5 x)/dx = " + java.util.Arrays.toString(g));
                 }
             }
         }
