@@ -201,6 +201,14 @@ public final class DimTrainer {
                                         batch.real.maxSites, batch.real.maxAtoms, cs.get(0).id());
                             }
                         }
+                        if (Double.isFinite(loss) && !AdamW.gradientsFinite(params, scratch)) {
+                            // an update with a NaN/Inf gradient would poison the weights and AdamW moments
+                            LOG.warn("step {}: non-finite gradient (loss {}) on a batch of {} (S<={}, J<={}, first {}):"
+                                    + " update skipped", step, loss, cs.size(), batch.real.maxSites,
+                                    batch.real.maxAtoms, cs.get(0).id());
+                            AdamW.zeroGradients(params);
+                            loss = Double.NaN;
+                        }
                         if (Double.isFinite(loss)) {
                             opt.step(params, scratch);
                             badSteps = 0;

@@ -1,6 +1,9 @@
 package io.dimstream.trainer;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
@@ -28,7 +31,7 @@ class AdamWTest {
                 try (NDManager s = m.newSubManager()) {
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                         // loss = sum(w^3): gradient 3 w^2
-                        gc.backward(p.get("w").pow(3f).sum());
+                        gc.backward(p.get("w").pow(s.create(3f)).sum()); // constant owned by s (see DimObjective#c)
                     }
                     opt.step(p, s);
                 }
@@ -48,6 +51,29 @@ class AdamWTest {
                 assertEquals(w[i], got[i], 1e-5);
             }
             assertEquals(3, opt.steps());
+        }
+    }
+
+    /** A NaN gradient is detected, and zeroing really clears it (g - g would leave NaN in place). */
+    @Test
+    void nonFiniteGradientIsDetectedAndCleared() {
+        try (NDManager m = NDManager.newBaseManager();
+                Params p = Params.fromHost(m, Map.of("w", new Params.Tensor(new long[] {2}, new float[] {1f, 2f})))) {
+            p.attachGradients();
+            try (NDManager s = m.newSubManager()) {
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    gc.backward(p.get("w").mul(s.create(new float[] {Float.NaN, 1f})).sum());
+                }
+                assertFalse(AdamW.gradientsFinite(p, s));
+                AdamW.zeroGradients(p);
+                assertArrayEquals(new float[] {0f, 0f}, p.get("w").getGradient().toFloatArray());
+                assertTrue(AdamW.gradientsFinite(p, s));
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    gc.backward(p.get("w").mul(s.create(new float[] {3f, 4f})).sum());
+                }
+                assertTrue(AdamW.gradientsFinite(p, s));
+                assertArrayEquals(new float[] {3f, 4f}, p.get("w").getGradient().toFloatArray());
+            }
         }
     }
 }

@@ -2,6 +2,8 @@ package io.dimstream.trainer.dim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import io.dimstream.trainer.model.Params;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -59,7 +61,36 @@ public final class AdamW implements AutoCloseable {
             upd.attach(scratch);
             w.muli((float) (1 - lr * weightDecay));
             w.subi(upd.muli((float) (lr / bc1)));
-            g.subi(g);
+        }
+        zeroGradients(params);
+    }
+
+    /**
+     * True when every parameter's gradient is finite (one host sync: sum over parameters of sum(g - g), which
+     * is 0 for finite g and NaN as soon as one entry is NaN or infinite, without overflow). Call outside a
+     * collector, before {@link #step}.
+     */
+    public static boolean gradientsFinite(Params params, NDManager scratch) {
+        NDArray acc = null;
+        for (NDArray w : params.all().values()) {
+            NDArray g = w.getGradient();
+            g.attach(scratch);
+            NDArray d = g.sub(g).sum();
+            acc = acc == null ? d : acc.add(d);
+        }
+        return acc == null || Float.isFinite(acc.getFloat());
+    }
+
+    /** Sets every gradient to exactly 0 (zero_(): unlike g - g, also clears NaN/Inf). */
+    public static void zeroGradients(Params params) {
+        for (NDArray w : params.all().values()) {
+            if (w instanceof PtNDArray pt) {
+                JniUtils.zeroGrad(pt);
+            } else {
+                NDArray g = w.getGradient();
+                g.subi(g);
+                g.close();
+            }
         }
     }
 

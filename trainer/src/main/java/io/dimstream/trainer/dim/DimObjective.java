@@ -78,7 +78,7 @@ public final class DimObjective {
         SiteNetModel.Local loc = model.local(in);
         NDArray mu = loc.mu();
         NDArray lv = loc.logVar();
-        NDArray z = rnd == null ? mu : mu.add(lv.mul(0.5f).exp().mul(noise(m, rnd, mu.getShape())));
+        NDArray z = rnd == null ? mu : mu.add(lv.mul(c(m, 0.5f)).exp().mul(noise(m, rnd, mu.getShape())));
         NDArray sm = in.siteMask();
 
         // ---------- local DIM ----------
@@ -114,7 +114,7 @@ public final class DimObjective {
         SiteNetModel.Global glob = model.global(muD, sm);
         NDArray emb = glob.embedding();
         NDArray glv = glob.logVar();
-        NDArray g = rnd == null ? emb : emb.add(glv.mul(0.5f).exp().mul(noise(m, rnd, emb.getShape())));
+        NDArray g = rnd == null ? emb : emb.add(glv.mul(c(m, 0.5f)).exp().mul(noise(m, rnd, emb.getShape())));
         NDArray aG = mlp2(g, "gc.a1", "gc.a2", m);                                    // [B,Cd]
         NDArray bl = mlp2(muD, "gc.b1", "gc.b2", m);                                  // [B,S,Cd]
         NDArray gTrue = bl.mul(aG.expandDims(1)).sum(new int[] {-1});                // [B,S]
@@ -142,15 +142,26 @@ public final class DimObjective {
         NDArray globalDim = globalFalse.isEmpty() ? globalTrue : globalTrue.add(mean(globalFalse));
 
         // ---------- KL ----------
-        NDArray klSite = lv.add(1f).sub(mu.square()).sub(lv.exp()).mean(new int[] {-1}).mul(-0.5f); // [B,S]
+        NDArray klSite = lv.add(c(m, 1f)).sub(mu.square()).sub(lv.exp()).mean(new int[] {-1}).mul(c(m, -0.5f)); // [B,S]
         NDArray klLocal = maskedMean(klSite, sm);
-        NDArray klGlobal = glv.add(1f).sub(emb.square()).sub(glv.exp()).mean().mul(-0.5f);
+        NDArray klGlobal = glv.add(c(m, 1f)).sub(emb.square()).sub(glv.exp()).mean().mul(c(m, -0.5f));
 
-        NDArray total = localDim.mul((float) weights.localDim())
-                .add(globalDim.mul((float) weights.globalDim()))
-                .add(klLocal.mul((float) weights.klLocal()))
-                .add(klGlobal.mul((float) weights.klGlobal()));
+        NDArray total = localDim.mul(c(m, (float) weights.localDim()))
+                .add(globalDim.mul(c(m, (float) weights.globalDim())))
+                .add(klLocal.mul(c(m, (float) weights.klLocal())))
+                .add(klGlobal.mul(c(m, (float) weights.klGlobal())));
         return new Terms(total, localDim, globalDim, klLocal, klGlobal, stats);
+    }
+
+    /**
+     * A constant operand owned by {@code m}. Never pass a Java number to an NDArray op on the gradient path
+     * (e.g. {@code x.mul(0.5f)}): DJL wraps it in a 0-d tensor over a Java direct buffer and closes it right
+     * after the op, yet autograd keeps that tensor for the backward pass, so the garbage collector can free
+     * (and malloc reuse) its memory before {@code backward()} reads it: random, often NaN, gradients
+     * depending on GC timing. Constants made here live until the step's manager closes, after the update.
+     */
+    static NDArray c(NDManager m, float v) {
+        return m.create(v);
     }
 
     private static NDArray mean(List<NDArray> xs) {
@@ -158,7 +169,7 @@ public final class DimObjective {
         for (int k = 1; k < xs.size(); k++) {
             s = s.add(xs.get(k));
         }
-        return s.div(xs.size());
+        return s.div(c(s.getManager(), xs.size()));
     }
 
     private NDArray noise(NDManager m, Random rnd, Shape shape) {
@@ -195,10 +206,10 @@ public final class DimObjective {
      */
     private static NDArray weightedSiteMean(NDArray x, NDArray d, NDArray mask, Map<String, float[]> stats,
             String key, NDArray t) {
-        NDArray w = d.add(1f).square().pow(-1f).mul(mask);
+        NDArray w = d.add(c(d.getManager(), 1f)).square().pow(c(d.getManager(), -1f)).mul(mask);
         NDArray wsum = w.sum(new int[] {-1}, true);
-        NDArray valid = wsum.squeeze(-1).gt(0f).toType(ai.djl.ndarray.types.DataType.FLOAT32, false); // [B,S]
-        NDArray wn = w.div(wsum.maximum(1e-12f));
+        NDArray valid = wsum.squeeze(-1).gt(c(wsum.getManager(), 0f)).toType(ai.djl.ndarray.types.DataType.FLOAT32, false); // [B,S]
+        NDArray wn = w.div(wsum.maximum(c(wsum.getManager(), 1e-12f)));
         NDArray perSite = Activation.softPlus(x).mul(wn).sum(new int[] {-1});    // [B,S]
         if (stats != null) {
             NDArray score = t.mul(wn).sum(new int[] {-1});
@@ -210,7 +221,7 @@ public final class DimObjective {
     }
 
     private static NDArray maskedMean(NDArray x, NDArray mask) {
-        return x.mul(mask).sum().div(mask.sum().maximum(1f));
+        return x.mul(mask).sum().div(mask.sum().maximum(c(mask.getManager(), 1f)));
     }
 
     private static NDArray gatherAtoms(NDArray perSite, NDArray imageOf) {

@@ -103,7 +103,9 @@ public final class SiteNetModel {
         NDArray e = layerNorm(mish(in.distances().expandDims(-1).mul(p.get("int.W"))
                 .add(p.get("int.b"))), "int");                           // [B,S,J,I]
         NDArray logits = linear(pairHidden(x, e, in.imageOf(), "att"), "att.out").squeeze(-1); // [B,S,J]
-        logits = logits.add(in.atomMask().sub(1f).mul(-MASK_NEG).expandDims(1));
+        NDManager mm = in.atomMask().getManager();
+        // constants as arrays owned by the step's manager, never Java numbers (see DimObjective#c)
+        logits = logits.add(in.atomMask().sub(mm.create(1f)).mul(mm.create(-MASK_NEG)).expandDims(1));
         NDArray alpha = logits.softmax(-1);
         // sum_j alpha_ij (h_ij W + b) = (sum_j alpha_ij h_ij) W + b, as sum_j alpha_ij = 1: the value
         // output layer runs once per site instead of once per pair
