@@ -432,20 +432,29 @@ public final class OnnxEncoder implements CrystalEncoder {
             return new Output(emb, local);
         }
         List<Future<?>> pending = new ArrayList<>(workers - 1);
+        List<Integer> inlineShares = new ArrayList<>();
+        inlineShares.add(0);
         for (int w = 1; w < workers; w++) {
             int first = w;
             int stride = workers;
-            pending.add(nativeThreads.submit(() -> {
-                for (int g = first; g < groups.size(); g += stride) {
-                    runGroup(batch, groups.get(g), emb, local);
-                }
-                return null;
-            }));
+            try {
+                pending.add(nativeThreads.submit(() -> {
+                    for (int g = first; g < groups.size(); g += stride) {
+                        runGroup(batch, groups.get(g), emb, local);
+                    }
+                    return null;
+                }));
+            } catch (RejectedExecutionException e) {
+                // close() began after this call was accepted: finish its share here, close() waits for us
+                inlineShares.add(w);
+            }
         }
         RuntimeException failure = null;
         try {
-            for (int g = 0; g < groups.size(); g += workers) {
-                runGroup(batch, groups.get(g), emb, local);
+            for (int share : inlineShares) {
+                for (int g = share; g < groups.size(); g += workers) {
+                    runGroup(batch, groups.get(g), emb, local);
+                }
             }
         } catch (RuntimeException e) {
             failure = e;
