@@ -110,4 +110,25 @@ final class E2eSupport {
         }
         return out;
     }
+
+    /**
+     * Streams-app config shared by the broker tests: small batches, 2 partitions, CPU encoder with one
+     * thread, fast commits, and every topic name prefixed so tests on one broker never share topics.
+     */
+    static Map<String, String> appConfig(String bootstrapServers, java.nio.file.Path stateRoot, String prefix) {
+        Map<String, String> m = new java.util.HashMap<>();
+        m.put(StreamsAppConfig.BOOTSTRAP_SERVERS, bootstrapServers);
+        m.put(StreamsAppConfig.APPLICATION_ID, prefix + "-app");
+        m.put(StreamsAppConfig.STATE_DIR, stateRoot.resolve(prefix + "-state").toString());
+        m.put(StreamsAppConfig.BATCH_SIZE, "8");
+        m.put(StreamsAppConfig.BATCH_MAX_WAIT_MS, "100");
+        m.put(StreamsAppConfig.TOPICS_PARTITIONS, "2");
+        m.put(StreamsAppConfig.ENCODER_DEVICE, "cpu");
+        m.put(StreamsAppConfig.ENCODER_THREADS, "1");
+        m.put("commit.interval.ms", "100");
+        for (var e : io.dimstream.core.kafka.Topics.DEFAULTS.entrySet()) {
+            m.put(e.getKey(), prefix + "." + e.getValue());
+        }
+        return m;
+    }
 }

@@ -13,7 +13,6 @@ import io.dimstream.schemas.CrystalSubmission;
 import io.dimstream.schemas.ModelVersion;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -47,20 +46,8 @@ class StreamsFreshTopicsTest {
     }
 
     Map<String, String> config(String prefix) {
-        Map<String, String> m = new HashMap<>();
-        m.put(StreamsAppConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
-        m.put(StreamsAppConfig.APPLICATION_ID, prefix + "-app");
-        m.put(StreamsAppConfig.STATE_DIR, tmp.resolve(prefix + "-state").toString());
-        m.put(StreamsAppConfig.BATCH_SIZE, "8");
-        m.put(StreamsAppConfig.BATCH_MAX_WAIT_MS, "100");
-        m.put(StreamsAppConfig.TOPICS_PARTITIONS, "2");
+        Map<String, String> m = E2eSupport.appConfig(broker.bootstrapServers(), tmp, prefix);
         m.put(StreamsAppConfig.TOPICS_CREATE, "false");
-        m.put(StreamsAppConfig.ENCODER_DEVICE, "cpu");
-        m.put(StreamsAppConfig.ENCODER_THREADS, "1");
-        m.put("commit.interval.ms", "100");
-        for (var e : io.dimstream.core.kafka.Topics.DEFAULTS.entrySet()) {
-            m.put(e.getKey(), prefix + "." + e.getValue());
-        }
         return m;
     }
 
