@@ -419,8 +419,8 @@ public final class OnnxEncoder implements CrystalEncoder {
     private Output runHere(List<FeaturizedCrystal> batch, boolean wantLocal) {
         float[][] emb = new float[batch.size()][];
         float[][][] local = wantLocal ? new float[batch.size()][][] : null;
-        List<int[]> groups = SizeBatcher.plan(batch, options.maxSitesPerBatch(), options.maxPairsPerBatch(),
-                options.maxBatch());
+        List<int[]> groups = SizeBatcher.planMinCost(batch, options.maxSitesPerBatch(), options.maxPairsPerBatch(),
+                options.maxBatch(), SizeBatcher.CALL_OVERHEAD_PAIRS);
         // On CPU the cache-sized calls of one batch run concurrently, one per core: ONNX Runtime's
         // intra-op parallelism alone keeps ~1 core busy on these small graphs. Each call writes
         // disjoint rows of emb/local; Future.get orders those writes before the return.

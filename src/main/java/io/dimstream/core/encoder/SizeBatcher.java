@@ -31,6 +31,66 @@ public final class SizeBatcher {
         return cut(crystals, order, maxSites, maxPairs, maxBatch);
     }
 
+    /**
+     * Fixed cost of one inference call, in padded-pair equivalents: ONNX Runtime's per-call and
+     * per-node overhead on the CPU, measured with the default Site-Net graph (a call of one median
+     * crystal costs about as much as ~{@value} extra padded pairs). Used by {@link #planMinCost}.
+     */
+    public static final long CALL_OVERHEAD_PAIRS = 128;
+
+    /**
+     * Batches of indices into {@code crystals} that minimise the estimated inference cost
+     * Σ (call overhead + padded pairs) under the same caps as {@link #plan}: crystals are ordered
+     * by (S, J) and the order is cut by dynamic programming instead of greedily. For a small batch of
+     * mixed sizes (the live streaming path: 10–60 crystals) the greedy cut pads every crystal to the
+     * largest one; this one splits off the outliers when padding them costs more than another call.
+     */
+    public static List<int[]> planMinCost(List<FeaturizedCrystal> crystals, int maxSites, long maxPairs, int maxBatch,
+                                          long callOverheadPairs) {
+        int n = crystals.size();
+        List<Integer> order = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            order.add(i);
+        }
+        order.sort(Comparator.<Integer>comparingInt(i -> crystals.get(i).primSites())
+                .thenComparingInt(i -> crystals.get(i).supercellSites()));
+        long[] best = new long[n + 1];
+        int[] cutAt = new int[n + 1];
+        for (int end = 1; end <= n; end++) {
+            best[end] = Long.MAX_VALUE;
+            int maxS = 0;
+            int maxJ = 0;
+            long sumS = 0;
+            // the group is order[start .. end-1], grown backwards while it fits the caps
+            for (int start = end - 1; start >= 0 && end - start <= Math.max(1, maxBatch); start--) {
+                FeaturizedCrystal c = crystals.get(order.get(start));
+                maxS = Math.max(maxS, c.primSites());
+                maxJ = Math.max(maxJ, c.supercellSites());
+                sumS += c.primSites();
+                long padded = (long) (end - start) * maxS * maxJ;
+                if (end - start > 1 && (sumS > maxSites || padded > maxPairs)) {
+                    break; // caps only grow as the group grows
+                }
+                long cost = best[start] + callOverheadPairs + padded;
+                if (cost < best[end]) {
+                    best[end] = cost;
+                    cutAt[end] = start;
+                }
+            }
+        }
+        List<int[]> out = new ArrayList<>();
+        for (int end = n; end > 0; end = cutAt[end]) {
+            int start = cutAt[end];
+            int[] g = new int[end - start];
+            for (int k = start; k < end; k++) {
+                g[k - start] = order.get(k);
+            }
+            out.add(g);
+        }
+        java.util.Collections.reverse(out);
+        return out;
+    }
+
     /** Cuts an already ordered index list into capped batches. */
     public static List<int[]> cut(List<FeaturizedCrystal> crystals, List<Integer> order, int maxSites, long maxPairs,
             int maxBatch) {
