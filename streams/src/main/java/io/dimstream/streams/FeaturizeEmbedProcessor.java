@@ -1,81 +1,101 @@
 package io.dimstream.streams;
 
 import io.dimstream.core.featurize.FeaturizedCrystal;
+import io.dimstream.core.kafka.AvroSerde;
 import io.dimstream.schemas.CrystalEmbedding;
 import io.dimstream.schemas.CrystalFeatures;
 import io.dimstream.schemas.DeadLetter;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.apache.kafka.streams.state.TimestampedKeyValueStore;
+import org.apache.kafka.streams.state.ValueAndTimestamp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * features → embeddings, batched, exactly once, with backfill on promotion.
+ * raw → features + embeddings, in one task and one exactly-once transaction: a raw record is parsed
+ * and featurized (its {@code CrystalFeatures}, or a {@code DeadLetter}, is forwarded at once), then
+ * waits in the batch buffer and is embedded with the serving model. The corpus table (the features
+ * topic) is read only by the backfill.
  *
  * <p>Stores (all changelogged, so they commit atomically with the output under exactly_once_v2):
  * <ul>
- *   <li>{@code embed-buffer}: features waiting for a batch. Flushed when it holds
- *       {@code batch.size} records or by the wall-clock punctuator every {@code batch.max.wait.ms}.
- *       A crash loses nothing: the buffer is restored and flushed after restart.</li>
+ *   <li>{@code embed-buffer} (in memory + changelog): the <em>raw</em> bytes of records featurized
+ *       but not yet embedded. Flushed when it holds {@code batch.size} records or by the wall-clock
+ *       punctuator every {@code batch.max.wait.ms}. The featurized crystals themselves are kept in
+ *       memory; after a crash the buffer is restored from its changelog, its records are featurized
+ *       again and embedded: nothing is lost, and since output and store changes commit together,
+ *       nothing is duplicated.</li>
  *   <li>{@code embedded-versions}: id → highest model version that embedded it, so a backfill
  *       never re-embeds an id already embedded with its version (exactly once per version).</li>
  *   <li>{@code backfill-progress}: version being backfilled, last corpus key done, counts; the
  *       backfill resumes from there after a restart.</li>
- *   <li>{@code corpus} (the features table, read only here): what the backfill walks.</li>
+ *   <li>{@code corpus} (the features table, serialized bytes, read only here): what the backfill
+ *       walks.</li>
  * </ul>
  * While no model serves, records wait in the buffer (up to {@code buffer.max.records}, the rest
  * are left to the backfill) and are embedded when the first model appears.
  */
-final class EmbedProcessor implements Processor<String, CrystalFeatures, String, SpecificRecord> {
+final class FeaturizeEmbedProcessor implements Processor<String, byte[], String, SpecificRecord> {
 
-    private static final Logger log = LoggerFactory.getLogger(EmbedProcessor.class);
+    private static final Logger log = LoggerFactory.getLogger(FeaturizeEmbedProcessor.class);
     private static final String PROGRESS_KEY = "progress";
 
+    /** Upper bound of batches embedded by one flush call. */
+    static final int MAX_BATCHES_PER_FLUSH = 8;
+
+    /** Settings of the processor, from {@link StreamsAppConfig}. */
+    record Settings(int batchSize, long maxWaitMs, int bufferMax, boolean backfillEnabled, long progressIntervalMs,
+                    String rawTopic, String featuresTopic) {
+    }
+
+    /** A featurized record waiting for inference; {@code crystal} is null after a restore. */
+    private record Pending(FeaturizedCrystal crystal, long submittedAtMs) {
+    }
+
+    /** One structure to embed. */
+    private record Item(String id, FeaturizedCrystal crystal, long submittedAtMs) {
+    }
+
+    private final FeaturizeStage stage;
     private final ModelManager models;
     private final Counters counters;
     private final RateLimiter backfillRate;
     private final BackfillStatus backfillStatus;
-    private final int batchSize;
-    private final long maxWaitMs;
-    private final int bufferMax;
-    private final boolean backfillEnabled;
-    private final long progressIntervalMs;
-    private final String featuresTopic;
+    private final Settings s;
+    private final AvroSerde<CrystalFeatures> featuresSerde = AvroSerde.of(CrystalFeatures.class);
 
     private ProcessorContext<String, SpecificRecord> context;
-    private KeyValueStore<String, CrystalFeatures> buffer;
+    private KeyValueStore<String, byte[]> buffer;
     private KeyValueStore<String, Integer> embedded;
     private KeyValueStore<String, String> progressStore;
-    private TimestampedKeyValueStore<String, CrystalFeatures> corpus;
-    private int buffered;
+    private TimestampedKeyValueStore<String, byte[]> corpus;
+    /** The buffer's ids in arrival order (the store itself is keyed, not ordered). */
+    private final LinkedHashMap<String, Pending> pending = new LinkedHashMap<>();
     private String taskId;
     private long lastProgressLog;
 
-    EmbedProcessor(ModelManager models, Counters counters, RateLimiter backfillRate, BackfillStatus backfillStatus,
-                   int batchSize, long maxWaitMs, int bufferMax, boolean backfillEnabled, long progressIntervalMs,
-                   String featuresTopic) {
+    FeaturizeEmbedProcessor(FeaturizeStage stage, ModelManager models, Counters counters, RateLimiter backfillRate,
+                            BackfillStatus backfillStatus, Settings settings) {
+        this.stage = stage;
         this.models = models;
         this.counters = counters;
         this.backfillRate = backfillRate;
         this.backfillStatus = backfillStatus;
-        this.batchSize = batchSize;
-        this.maxWaitMs = maxWaitMs;
-        this.bufferMax = bufferMax;
-        this.backfillEnabled = backfillEnabled;
-        this.progressIntervalMs = progressIntervalMs;
-        this.featuresTopic = featuresTopic;
+        this.s = settings;
     }
 
     @Override
@@ -86,46 +106,43 @@ final class EmbedProcessor implements Processor<String, CrystalFeatures, String,
         this.embedded = context.getStateStore(TopologyFactory.EMBEDDED_STORE);
         this.progressStore = context.getStateStore(TopologyFactory.BACKFILL_STORE);
         this.corpus = context.getStateStore(TopologyFactory.CORPUS_STORE);
-        try (KeyValueIterator<String, CrystalFeatures> it = buffer.all()) {
+        try (KeyValueIterator<String, byte[]> it = buffer.all()) {
             while (it.hasNext()) {
-                it.next();
-                buffered++;
+                pending.put(it.next().key, new Pending(null, 0));
             }
         }
-        if (buffered > 0) {
-            log.info("task {}: {} buffered records restored, will be embedded", taskId, buffered);
+        if (!pending.isEmpty()) {
+            log.info("task {}: {} buffered records restored, will be embedded", taskId, pending.size());
         }
-        context.schedule(Duration.ofMillis(maxWaitMs), PunctuationType.WALL_CLOCK_TIME, ts -> {
+        context.schedule(Duration.ofMillis(s.maxWaitMs()), PunctuationType.WALL_CLOCK_TIME, ts -> {
             flush();
-            if (backfillEnabled && buffered < batchSize) {
+            if (s.backfillEnabled() && pending.size() < s.batchSize()) {
                 backfillStep();
             }
         });
     }
 
     @Override
-    public void process(Record<String, CrystalFeatures> record) {
-        String id = record.key();
-        CrystalFeatures f = record.value();
-        if (id == null) {
+    public void process(Record<String, byte[]> record) {
+        if (record.value() == null) {
+            return; // a tombstone on the raw topic carries nothing to featurize
+        }
+        FeaturizeStage.Outcome o = stage.process(record.key(), record.value());
+        if (!o.ok()) {
+            context.forward(record.withKey(o.id()).withValue(o.dead()));
             return;
         }
-        if (f == null) { // tombstone: structure withdrawn
-            if (buffer.delete(id) != null) {
-                buffered--;
-            }
-            return;
-        }
+        String id = o.id();
+        context.forward(record.withKey(id).withValue(o.features()));
         counters.inc("embed.in");
-        if (buffer.get(id) == null) {
-            if (models.currentVersion().isEmpty() && buffered >= bufferMax) {
-                counters.inc("embed.deferred_to_backfill");
-                return;
-            }
-            buffered++;
+        if (!pending.containsKey(id) && pending.size() >= s.bufferMax() && models.currentVersion().isEmpty()) {
+            counters.inc("embed.deferred_to_backfill");
+            return;
         }
-        buffer.put(id, f);
-        if (buffered >= batchSize) {
+        pending.remove(id); // a newer submission of a waiting id replaces it, at the end of the queue
+        pending.put(id, new Pending(o.crystal(), o.submittedAtMs()));
+        buffer.put(id, record.value());
+        if (pending.size() >= s.batchSize()) {
             flush();
         }
     }
@@ -136,30 +153,47 @@ final class EmbedProcessor implements Processor<String, CrystalFeatures, String,
      * transaction timeout; the rest waits for the next tick.
      */
     void flush() {
-        if (buffered <= 0) {
+        if (pending.isEmpty()) {
             return;
         }
         models.withModel(serving -> {
-            List<KeyValue<String, CrystalFeatures>> all = new ArrayList<>();
-            try (KeyValueIterator<String, CrystalFeatures> it = buffer.all()) {
-                while (it.hasNext() && all.size() < MAX_BATCHES_PER_FLUSH * batchSize) {
-                    all.add(it.next());
+            List<Item> items = new ArrayList<>();
+            Iterator<Map.Entry<String, Pending>> it = pending.entrySet().iterator();
+            while (it.hasNext() && items.size() < MAX_BATCHES_PER_FLUSH * s.batchSize()) {
+                Map.Entry<String, Pending> e = it.next();
+                it.remove();
+                Item item = item(e.getKey(), e.getValue());
+                if (item != null) {
+                    items.add(item);
                 }
             }
-            for (int i = 0; i < all.size(); i += batchSize) {
-                List<KeyValue<String, CrystalFeatures>> chunk = all.subList(i, Math.min(all.size(), i + batchSize));
-                embedAndForward(serving, chunk, false);
-                for (KeyValue<String, CrystalFeatures> kv : chunk) {
-                    buffer.delete(kv.key);
-                }
+            for (int i = 0; i < items.size(); i += s.batchSize()) {
+                embedAndForward(serving, items.subList(i, Math.min(items.size(), i + s.batchSize())), false);
             }
-            buffered = Math.max(0, buffered - all.size());
+            for (Item item : items) {
+                buffer.delete(item.id());
+            }
             return null;
         });
     }
 
-    /** Upper bound of batches embedded by one flush call. */
-    static final int MAX_BATCHES_PER_FLUSH = 8;
+    /** The item to embed for a pending id; a record restored after a restart is featurized again. */
+    private Item item(String id, Pending p) {
+        if (p.crystal() != null) {
+            return new Item(id, p.crystal(), p.submittedAtMs());
+        }
+        byte[] raw = buffer.get(id);
+        if (raw == null) {
+            return null;
+        }
+        FeaturizeStage.Outcome o = stage.reprocess(id, raw);
+        if (!o.ok()) { // cannot happen for a record that passed before, unless the featurizer changed
+            context.forward(new Record<>(id, o.dead(), context.currentSystemTimeMs()));
+            buffer.delete(id);
+            return null;
+        }
+        return new Item(id, o.crystal(), o.submittedAtMs());
+    }
 
     /** One bounded step of the backfill of the serving version over this task's corpus partition. */
     void backfillStep() {
@@ -175,43 +209,46 @@ final class EmbedProcessor implements Processor<String, CrystalFeatures, String,
                 log.info("task {}: backfill of model v{} starts over ~{} corpus records", taskId, v,
                         corpus.approximateNumEntries());
             }
-            int budget = backfillRate.acquireUpTo(batchSize * 4);
+            int budget = backfillRate.acquireUpTo(s.batchSize() * 4);
             if (budget == 0) {
                 return null;
             }
             int maxScan = budget * 8;
-            List<KeyValue<String, CrystalFeatures>> todo = new ArrayList<>();
+            List<Item> todo = new ArrayList<>();
             String lastKey = p.lastKey;
             boolean exhausted = true;
             int scanned = 0;
-            try (KeyValueIterator<String, ValueAndTimestamp<CrystalFeatures>> it = corpus.range(p.lastKey, null)) {
+            try (KeyValueIterator<String, ValueAndTimestamp<byte[]>> it = corpus.range(p.lastKey, null)) {
                 while (it.hasNext()) {
                     if (todo.size() >= budget || scanned >= maxScan) {
                         exhausted = false;
                         break;
                     }
-                    KeyValue<String, ValueAndTimestamp<CrystalFeatures>> kv = it.next();
+                    var kv = it.next();
                     if (kv.key.equals(p.lastKey)) {
                         continue; // range start is inclusive; lastKey was done
                     }
                     scanned++;
                     lastKey = kv.key;
-                    CrystalFeatures f = kv.value == null ? null : kv.value.value();
-                    if (f == null || buffer.get(kv.key) != null) {
+                    byte[] bytes = kv.value == null ? null : kv.value.value();
+                    if (bytes == null || pending.containsKey(kv.key)) {
                         continue; // buffered ids are embedded by the live path
                     }
                     Integer done = embedded.get(kv.key);
                     if (done != null && done >= v) {
                         continue;
                     }
-                    todo.add(KeyValue.pair(kv.key, f));
+                    Item item = corpusItem(kv.key, bytes, serving);
+                    if (item != null) {
+                        todo.add(item);
+                    }
                 }
             }
             if (todo.size() < budget) {
                 backfillRate.giveBack(budget - todo.size());
             }
-            for (int i = 0; i < todo.size(); i += batchSize) {
-                embedAndForward(serving, todo.subList(i, Math.min(todo.size(), i + batchSize)), true);
+            for (int i = 0; i < todo.size(); i += s.batchSize()) {
+                embedAndForward(serving, todo.subList(i, Math.min(todo.size(), i + s.batchSize())), true);
             }
             counters.add("backfill.embedded", todo.size());
             counters.add("backfill.scanned", scanned);
@@ -223,7 +260,7 @@ final class EmbedProcessor implements Processor<String, CrystalFeatures, String,
             if (p.done) {
                 log.info("task {}: backfill of model v{} complete: {} re-embedded of {} scanned", taskId, v,
                         p.embedded, p.scanned);
-            } else if (now - lastProgressLog >= progressIntervalMs) {
+            } else if (now - lastProgressLog >= s.progressIntervalMs()) {
                 lastProgressLog = now;
                 log.info("task {}: backfill v{} progress {} scanned / ~{}, {} re-embedded", taskId, v, p.scanned,
                         corpus.approximateNumEntries(), p.embedded);
@@ -232,24 +269,42 @@ final class EmbedProcessor implements Processor<String, CrystalFeatures, String,
         });
     }
 
-    private void embedAndForward(ModelManager.Serving serving, List<KeyValue<String, CrystalFeatures>> chunk,
-                                 boolean backfill) {
+    /** A corpus record as an item to embed, or null (dead-lettered) when it cannot be embedded by this model. */
+    private Item corpusItem(String id, byte[] bytes, ModelManager.Serving serving) {
+        CrystalFeatures f;
+        try {
+            f = featuresSerde.fromBytes(bytes);
+        } catch (RuntimeException e) {
+            dead(id, "invalid_features", "undecodable features record: " + e.getMessage(), s.featuresTopic(), bytes);
+            return null;
+        }
+        if (f.getFeaturizerVersion() != serving.encoder().featurizerVersion()) {
+            dead(id, "featurizer_version", "features made by featurizer v" + f.getFeaturizerVersion() + ", model v"
+                    + serving.version() + " expects v" + serving.encoder().featurizerVersion(), s.featuresTopic(), null);
+            return null;
+        }
+        try {
+            return new Item(id, FeaturizedCrystal.fromAvro(f),
+                    f.getSubmittedAt() == null ? 0 : f.getSubmittedAt().toEpochMilli());
+        } catch (IllegalArgumentException e) {
+            dead(id, "invalid_features", e.getMessage(), s.featuresTopic(), null);
+            return null;
+        }
+    }
+
+    private void embedAndForward(ModelManager.Serving serving, List<Item> chunk, boolean backfill) {
         int v = serving.version();
+        int expected = serving.encoder().featurizerVersion();
         List<FeaturizedCrystal> inputs = new ArrayList<>(chunk.size());
-        List<KeyValue<String, CrystalFeatures>> ok = new ArrayList<>(chunk.size());
-        for (KeyValue<String, CrystalFeatures> kv : chunk) {
-            CrystalFeatures f = kv.value;
-            if (f.getFeaturizerVersion() != serving.encoder().featurizerVersion()) {
-                dead(kv.key, f, "featurizer_version", "features made by featurizer v" + f.getFeaturizerVersion()
-                        + ", model v" + v + " expects v" + serving.encoder().featurizerVersion());
+        List<Item> ok = new ArrayList<>(chunk.size());
+        for (Item item : chunk) {
+            if (item.crystal().featurizerVersion() != expected) {
+                deadItem(item, backfill, "featurizer_version", "features made by featurizer v"
+                        + item.crystal().featurizerVersion() + ", model v" + v + " expects v" + expected);
                 continue;
             }
-            try {
-                inputs.add(FeaturizedCrystal.fromAvro(f));
-                ok.add(kv);
-            } catch (IllegalArgumentException e) {
-                dead(kv.key, f, "invalid_features", e.getMessage());
-            }
+            inputs.add(item.crystal());
+            ok.add(item);
         }
         if (inputs.isEmpty()) {
             return;
@@ -260,40 +315,48 @@ final class EmbedProcessor implements Processor<String, CrystalFeatures, String,
             out = serving.encoder().embed(inputs);
         } catch (RuntimeException e) {
             if (inputs.size() > 1) { // isolate the bad record(s)
-                for (KeyValue<String, CrystalFeatures> kv : ok) {
-                    embedAndForward(serving, List.of(kv), backfill);
+                for (Item item : ok) {
+                    embedAndForward(serving, List.of(item), backfill);
                 }
                 return;
             }
-            dead(ok.get(0).key, ok.get(0).value, "inference_failed", e.getMessage());
+            deadItem(ok.get(0), backfill, "inference_failed", e.getMessage());
             return;
         }
         counters.add("embed.batches", 1);
         counters.add("embed.inference_nanos", System.nanoTime() - t0);
         long now = context.currentSystemTimeMs();
+        String modelName = serving.encoder().modelName();
         for (int i = 0; i < ok.size(); i++) {
-            CrystalFeatures f = ok.get(i).value;
-            String id = ok.get(i).key;
+            Item item = ok.get(i);
             CrystalEmbedding e = CrystalEmbedding.newBuilder()
-                    .setId(id)
+                    .setId(item.id())
                     .setEmbedding(floats(out[i]))
-                    .setModelName(serving.encoder().modelName())
+                    .setModelName(modelName)
                     .setModelVersion(v)
-                    .setFeaturizerVersion(f.getFeaturizerVersion())
+                    .setFeaturizerVersion(item.crystal().featurizerVersion())
                     .setBackfill(backfill)
-                    .setSubmittedAt(f.getSubmittedAt() == null ? Instant.EPOCH : f.getSubmittedAt())
+                    .setSubmittedAt(Instant.ofEpochMilli(item.submittedAtMs()))
                     .setEmbeddedAt(Instant.ofEpochMilli(now))
                     .build();
-            context.forward(new Record<>(id, e, now));
-            Integer prev = embedded.get(id);
+            context.forward(new Record<>(item.id(), e, now));
+            Integer prev = embedded.get(item.id());
             if (prev == null || prev < v) {
-                embedded.put(id, v);
+                embedded.put(item.id(), v);
             }
         }
         counters.add(backfill ? "embeddings.out.backfill" : "embeddings.out.live", ok.size());
     }
 
-    private void dead(String id, CrystalFeatures f, String type, String message) {
+    private void deadItem(Item item, boolean backfill, String type, String message) {
+        if (backfill) {
+            dead(item.id(), type, message, s.featuresTopic(), null);
+        } else {
+            dead(item.id(), type, message, s.rawTopic(), buffer.get(item.id()));
+        }
+    }
+
+    private void dead(String id, String type, String message, String originalTopic, byte[] original) {
         counters.inc("dlq.embed." + type);
         log.warn("dead letter {} [embed/{}]: {}", id, type, message);
         DeadLetter dl = DeadLetter.newBuilder()
@@ -301,8 +364,8 @@ final class EmbedProcessor implements Processor<String, CrystalFeatures, String,
                 .setStage("embed")
                 .setErrorType(type)
                 .setMessage(message == null ? "" : message)
-                .setOriginalTopic(featuresTopic)
-                .setOriginalPayload(null)
+                .setOriginalTopic(originalTopic)
+                .setOriginalPayload(original == null ? null : ByteBuffer.wrap(original))
                 .setFailedAt(Instant.ofEpochMilli(context.currentSystemTimeMs()))
                 .build();
         context.forward(new Record<>(id, dl, context.currentSystemTimeMs()));

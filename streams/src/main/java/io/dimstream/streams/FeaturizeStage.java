@@ -7,8 +7,6 @@ import io.dimstream.schemas.CrystalSubmission;
 import io.dimstream.schemas.DeadLetter;
 import java.nio.ByteBuffer;
 import java.time.Instant;
-import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.streams.KeyValue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,9 +30,32 @@ public final class FeaturizeStage {
         this.counters = counters;
     }
 
-    /** The output record (key = structure id) for one raw record. */
-    public KeyValue<String, SpecificRecord> apply(String key, byte[] value) {
+    /**
+     * What one raw record became: either features (both the in-memory {@link FeaturizedCrystal} the
+     * encoder reads and the Avro record published to the features topic) or a dead letter.
+     */
+    public record Outcome(String id, FeaturizedCrystal crystal, CrystalFeatures features, DeadLetter dead,
+                          long submittedAtMs) {
+        public boolean ok() {
+            return dead == null;
+        }
+    }
+
+    /** The outcome (key = structure id) for one raw record. */
+    public Outcome process(String key, byte[] value) {
         counters.inc("raw.in");
+        return run(key, value, true);
+    }
+
+    /**
+     * Featurizes a raw record again (a buffered record restored after a restart), without counting it
+     * as a new input.
+     */
+    public Outcome reprocess(String key, byte[] value) {
+        return run(key, value, false);
+    }
+
+    private Outcome run(String key, byte[] value, boolean count) {
         CrystalSubmission sub;
         try {
             sub = submissions.fromBytes(value);
@@ -45,9 +66,12 @@ public final class FeaturizeStage {
         try {
             FeaturizedCrystal fc = featurize.apply(sub);
             long now = System.currentTimeMillis();
-            CrystalFeatures out = fc.toAvro(sub.getSubmittedAt() == null ? 0 : sub.getSubmittedAt().toEpochMilli(), now);
-            counters.inc("features.out");
-            return KeyValue.pair(fc.id(), out);
+            long submitted = sub.getSubmittedAt() == null ? 0 : sub.getSubmittedAt().toEpochMilli();
+            CrystalFeatures out = fc.toAvro(submitted, now);
+            if (count) {
+                counters.inc("features.out");
+            }
+            return new Outcome(fc.id(), fc, out, null, submitted);
         } catch (StageException e) {
             return dead(id, value, e);
         } catch (RuntimeException e) {
@@ -57,7 +81,7 @@ public final class FeaturizeStage {
         }
     }
 
-    private KeyValue<String, SpecificRecord> dead(String id, byte[] original, StageException e) {
+    private Outcome dead(String id, byte[] original, StageException e) {
         counters.inc("dlq." + e.stage() + "." + e.errorType());
         log.warn("dead letter {} [{}/{}]: {}", id, e.stage(), e.errorType(), e.getMessage());
         DeadLetter dl = DeadLetter.newBuilder()
@@ -69,6 +93,6 @@ public final class FeaturizeStage {
                 .setOriginalPayload(original == null ? null : ByteBuffer.wrap(original))
                 .setFailedAt(Instant.now())
                 .build();
-        return KeyValue.pair(id, dl);
+        return new Outcome(id, null, null, dl, 0);
     }
 }

@@ -71,6 +71,7 @@ public final class StreamsApp implements AutoCloseable {
             }
             TopicReadiness.await(admin, usedTopics(t),
                     Duration.ofMillis(config.getLong(StreamsAppConfig.TOPICS_READY_TIMEOUT_MS)));
+            checkCoPartitioned(admin, t);
         }
         log.info("starting streams app {} (model {}, batch {}, {} on {})",
                 config.getString(StreamsAppConfig.APPLICATION_ID), models.modelName(),
@@ -78,6 +79,28 @@ public final class StreamsApp implements AutoCloseable {
                 config.getString(StreamsAppConfig.BOOTSTRAP_SERVERS));
         streams.start();
         return this;
+    }
+
+    /**
+     * raw and features are read by one sub-topology (the live path writes features, the backfill reads
+     * the corpus table of the same task), so an id must land on the same partition number of both.
+     */
+    static void checkCoPartitioned(Admin admin, Topics t) {
+        try {
+            var d = admin.describeTopics(List.of(t.raw(), t.features())).allTopicNames().get(60, TimeUnit.SECONDS);
+            int raw = d.get(t.raw()).partitions().size();
+            int features = d.get(t.features()).partitions().size();
+            if (raw != features) {
+                throw new IllegalStateException("topics " + t.raw() + " (" + raw + " partitions) and " + t.features()
+                        + " (" + features + " partitions) must have the same number of partitions: the streams app "
+                        + "featurizes and embeds a structure in one task; add partitions to the smaller one");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while describing topics", e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot describe topics " + t.raw() + ", " + t.features() + ": " + e, e);
+        }
     }
 
     /** The topics the topology reads or writes (internal changelog/repartition topics aside). */

@@ -13,7 +13,6 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
@@ -25,10 +24,19 @@ import org.apache.kafka.streams.state.Stores;
  * {@code TopologyTestDriver}):
  *
  * <pre>
- *  raw ──parse+featurize──┬─▶ features ─▶ [corpus table] ─▶ embed (buffer, batch, backfill) ─┬─▶ embeddings
- *                         └─▶ dlq                                                            └─▶ dlq
+ *  raw ─▶ parse + featurize ─┬─▶ features ─▶ [corpus table] ╌╌ read by the backfill ╌╌┐
+ *                            │                                                       ▼
+ *                            └─▶ buffer ─▶ batch ─▶ embed (serving model) ────────▶ embeddings
+ *        bad input at any step ─▶ dlq
  *  models.registry ─▶ [global store "models"] ─▶ ModelManager (verify + load off-thread, swap)
  * </pre>
+ *
+ * <p>Featurize and embed run in one processor, so a raw record becomes its features and its
+ * embedding in the same task and the same exactly-once transaction (one commit between a raw record
+ * and its visible embedding, and no decode of the features topic on the live path). The features
+ * topic feeds the corpus table that the backfill walks; since the processor reads that table, raw
+ * and features form one sub-topology and must have the same number of partitions (checked at start
+ * by {@link StreamsApp}).
  */
 public final class TopologyFactory {
 
@@ -66,36 +74,31 @@ public final class TopologyFactory {
         AvroSerde<DeadLetter> dlqSerde = AvroSerde.of(DeadLetter.class);
         StreamsBuilder b = new StreamsBuilder();
 
-        // 1. raw -> parse + featurize -> features | dlq
-        FeaturizeStage stage = new FeaturizeStage(featurize, t.raw(), counters);
-        KStream<String, SpecificRecord> parsed = b
-                .stream(t.raw(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("raw"))
-                .filter((k, v) -> v != null, Named.as("drop-tombstones"))
-                .map(stage::apply, Named.as("parse-featurize"));
-        routeOut(parsed, "features", t.features(), CrystalFeatures.class, featuresSerde, t.dlq(), dlqSerde);
-
-        // 2. features (the corpus table) -> embed -> embeddings | dlq
-        KTable<String, CrystalFeatures> corpus = b.table(t.features(),
-                Consumed.with(Serdes.String(), featuresSerde).withName("features"),
-                Materialized.<String, CrystalFeatures, KeyValueStore<Bytes, byte[]>>as(CORPUS_STORE)
-                        .withKeySerde(Serdes.String()).withValueSerde(featuresSerde).withCachingDisabled());
-        b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BUFFER_STORE), Serdes.String(),
-                featuresSerde).withCachingDisabled());
+        // 1. features (the corpus table, serialized bytes): read by the backfill only
+        b.table(t.features(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("features"),
+                Materialized.<String, byte[], KeyValueStore<Bytes, byte[]>>as(CORPUS_STORE)
+                        .withKeySerde(Serdes.String()).withValueSerde(Serdes.ByteArray()).withCachingDisabled());
+        b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(BUFFER_STORE), Serdes.String(),
+                Serdes.ByteArray()).withCachingDisabled());
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EMBEDDED_STORE), Serdes.String(),
                 Serdes.Integer()).withCachingDisabled());
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BACKFILL_STORE), Serdes.String(),
                 Serdes.String()).withCachingDisabled());
-        int batchSize = config.getInt(StreamsAppConfig.BATCH_SIZE);
-        long maxWait = config.getLong(StreamsAppConfig.BATCH_MAX_WAIT_MS);
-        int bufferMax = config.getInt(StreamsAppConfig.BUFFER_MAX_RECORDS);
-        boolean backfill = config.getBoolean(StreamsAppConfig.BACKFILL_ENABLED);
-        long progressMs = config.getLong(StreamsAppConfig.PROGRESS_INTERVAL_MS);
-        String featuresTopic = t.features();
-        KStream<String, SpecificRecord> embedded = corpus.toStream(Named.as("corpus-updates"))
-                .process(() -> new EmbedProcessor(models, counters, backfillRate, backfillStatus, batchSize, maxWait,
-                                bufferMax, backfill, progressMs, featuresTopic),
-                        Named.as("embed"), CORPUS_STORE, BUFFER_STORE, EMBEDDED_STORE, BACKFILL_STORE);
-        routeOut(embedded, "embeddings", t.embeddings(), CrystalEmbedding.class, embeddingSerde, t.dlq(), dlqSerde);
+
+        // 2. raw -> parse + featurize -> features | dlq, then batch + embed -> embeddings | dlq (one task, one transaction)
+        FeaturizeStage stage = new FeaturizeStage(featurize, t.raw(), counters);
+        FeaturizeEmbedProcessor.Settings settings = new FeaturizeEmbedProcessor.Settings(
+                config.getInt(StreamsAppConfig.BATCH_SIZE), config.getLong(StreamsAppConfig.BATCH_MAX_WAIT_MS),
+                config.getInt(StreamsAppConfig.BUFFER_MAX_RECORDS), config.getBoolean(StreamsAppConfig.BACKFILL_ENABLED),
+                config.getLong(StreamsAppConfig.PROGRESS_INTERVAL_MS), t.raw(), t.features());
+        KStream<String, SpecificRecord> out = b
+                .stream(t.raw(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("raw"))
+                .process(() -> new FeaturizeEmbedProcessor(stage, models, counters, backfillRate, backfillStatus,
+                                settings),
+                        Named.as("featurize-embed"), CORPUS_STORE, BUFFER_STORE, EMBEDDED_STORE, BACKFILL_STORE);
+        route(out, "features", t.features(), CrystalFeatures.class, featuresSerde);
+        route(out, "embeddings", t.embeddings(), CrystalEmbedding.class, embeddingSerde);
+        route(out, "dlq", t.dlq(), DeadLetter.class, dlqSerde);
 
         // 3. models.registry -> global store -> model manager
         b.addGlobalStore(
@@ -107,14 +110,10 @@ public final class TopologyFactory {
         return b.build(streamsProps);
     }
 
-    private static <T extends SpecificRecord> void routeOut(KStream<String, SpecificRecord> s, String name,
-                                                            String topic, Class<T> type, AvroSerde<T> serde,
-                                                            String dlqTopic, AvroSerde<DeadLetter> dlqSerde) {
-        s.filter((k, v) -> type.isInstance(v), Named.as(name + "-ok"))
+    private static <T extends SpecificRecord> void route(KStream<String, SpecificRecord> s, String name, String topic,
+                                                         Class<T> type, AvroSerde<T> serde) {
+        s.filter((k, v) -> type.isInstance(v), Named.as(name + "-only"))
                 .mapValues(type::cast, Named.as(name + "-cast"))
                 .to(topic, Produced.with(Serdes.String(), serde).withName(name + "-sink"));
-        s.filter((k, v) -> v instanceof DeadLetter, Named.as(name + "-dead"))
-                .mapValues(v -> (DeadLetter) v, Named.as(name + "-dead-cast"))
-                .to(dlqTopic, Produced.with(Serdes.String(), dlqSerde).withName(name + "-dlq-sink"));
     }
 }

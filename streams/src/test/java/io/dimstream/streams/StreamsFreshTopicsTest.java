@@ -111,6 +111,23 @@ class StreamsFreshTopicsTest {
         }
     }
 
+    @Test
+    void rawAndFeaturesWithDifferentPartitionCountsFailTheStartNamingBoth() throws Exception {
+        StreamsAppConfig cfg = new StreamsAppConfig(config("skewed"));
+        var t = cfg.topics();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+            admin.createTopics(t.specs(2).stream().map(s -> s.toNewTopic(Optional.empty()))
+                    .map(n -> n.name().equals(t.features()) ? new org.apache.kafka.clients.admin.NewTopic(n.name(), 3,
+                            (short) 1).configs(n.configs()) : n).toList()).all().get();
+        }
+        try (StreamsApp app = StreamsMain.create(cfg)) {
+            var e = assertThrows(IllegalStateException.class, app::start);
+            assertTrue(e.getMessage().contains("skewed.crystals.raw (2 partitions)"), e.getMessage());
+            assertTrue(e.getMessage().contains("skewed.crystals.features (3 partitions)"), e.getMessage());
+            assertEquals(org.apache.kafka.streams.KafkaStreams.State.CREATED, app.state(), "never started");
+        }
+    }
+
     /** RUNNING or REBALANCING both count as alive for the assertion at the end. */
     enum KafkaStreamsState {
         RUNNING, OTHER;

@@ -1,0 +1,149 @@
+package io.dimstream.streams;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.dimstream.core.kafka.AvroSerde;
+import io.dimstream.schemas.CrystalEmbedding;
+import io.dimstream.schemas.CrystalFeatures;
+import io.dimstream.schemas.CrystalSubmission;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The featurize + embed processor alone (MockProcessorContext): what a restart finds in the buffer, and
+ * that features go out at once while embeddings wait for a batch.
+ */
+class FeaturizeEmbedProcessorTest {
+
+    static final String MODEL = "sitenet-dim";
+    final AvroSerde<CrystalSubmission> subSerde = AvroSerde.of(CrystalSubmission.class);
+
+    Counters counters;
+    ModelManager models;
+    MockProcessorContext<String, SpecificRecord> context;
+    KeyValueStore<String, byte[]> buffer;
+    KeyValueStore<String, Integer> embedded;
+
+    @BeforeEach
+    void setUp() {
+        counters = new Counters();
+        models = new ModelManager(MODEL, 1, 1 << 20, TestModels.LOADER, List.of(), counters);
+        context = new MockProcessorContext<>();
+        context.setCurrentSystemTimeMs(5000);
+        buffer = add(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(TopologyFactory.BUFFER_STORE),
+                Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build());
+        embedded = add(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(TopologyFactory.EMBEDDED_STORE),
+                Serdes.String(), Serdes.Integer()).withLoggingDisabled().build());
+        add(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(TopologyFactory.BACKFILL_STORE), Serdes.String(),
+                Serdes.String()).withLoggingDisabled().build());
+        add(Stores.timestampedKeyValueStoreBuilder(Stores.inMemoryKeyValueStore(TopologyFactory.CORPUS_STORE),
+                Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build());
+    }
+
+    @AfterEach
+    void tearDown() {
+        models.close();
+    }
+
+    private <S extends StateStore> S add(S store) {
+        store.init(context.getStateStoreContext(), store);
+        context.addStateStore(store);
+        return store;
+    }
+
+    FeaturizeEmbedProcessor processor(int batchSize) {
+        FeaturizeEmbedProcessor p = new FeaturizeEmbedProcessor(
+                new FeaturizeStage(TestModels.FAKE_FEATURIZE, "crystals.raw", counters), models, counters,
+                new RateLimiter(1000), new BackfillStatus(),
+                new FeaturizeEmbedProcessor.Settings(batchSize, 100, 1000, false, 5000, "crystals.raw",
+                        "crystals.features"));
+        p.init(context);
+        return p;
+    }
+
+    byte[] raw(String id, String payload) {
+        return subSerde.toBytes(CrystalSubmission.newBuilder().setId(id).setSource("test").setPayload(payload)
+                .setSubmittedAt(Instant.ofEpochMilli(1234)).build());
+    }
+
+    void serve(int version, String encoder) throws InterruptedException {
+        models.offer(TestModels.model(MODEL, version, 1, encoder));
+        models.drain(Duration.ofSeconds(10));
+        assertEquals(version, models.currentVersion().orElseThrow());
+    }
+
+    List<CrystalEmbedding> embeddings() {
+        return context.forwarded().stream().map(f -> f.record().value()).filter(v -> v instanceof CrystalEmbedding)
+                .map(v -> (CrystalEmbedding) v).toList();
+    }
+
+    @Test
+    void bufferRestoredAfterARestartIsFeaturizedAgainAndEmbeddedOnce() throws Exception {
+        // what a crash leaves: raw records in the (changelog-restored) buffer, not yet embedded
+        buffer.put("r1", raw("r1", "sites=2;x=1.5"));
+        buffer.put("r2", raw("r2", "sites=3;x=2"));
+        serve(1, "test-encoder scale=2");
+        FeaturizeEmbedProcessor p = processor(64);
+        p.flush();
+        List<CrystalEmbedding> out = embeddings();
+        assertEquals(2, out.size());
+        CrystalEmbedding r1 = out.stream().filter(e -> e.getId().equals("r1")).findFirst().orElseThrow();
+        assertEquals(List.of(3.0f, 2.0f, 2.0f, 2.5f), r1.getEmbedding(), "2 * x, S, J, mean distance");
+        assertEquals(Instant.ofEpochMilli(1234), r1.getSubmittedAt(), "submittedAt read back from the raw record");
+        assertEquals(1, r1.getModelVersion());
+        assertNull(buffer.get("r1"));
+        assertNull(buffer.get("r2"));
+        assertEquals(1, embedded.get("r2"));
+        assertEquals(0, counters.get("raw.in"), "a restored record is not a new input");
+        context.resetForwards();
+        p.flush();
+        assertTrue(context.forwarded().isEmpty(), "nothing twice");
+    }
+
+    @Test
+    void featuresGoOutAtOnceAndEmbeddingsWaitForTheBatch() throws Exception {
+        serve(1, "test-encoder scale=1");
+        FeaturizeEmbedProcessor p = processor(3);
+        p.process(new Record<>("a", raw("a", "sites=1;x=1"), 10));
+        p.process(new Record<>("b", raw("b", "sites=2;x=1"), 11));
+        assertEquals(2, context.forwarded().size());
+        assertTrue(context.forwarded().stream().allMatch(f -> f.record().value() instanceof CrystalFeatures));
+        assertEquals(2, buffer.approximateNumEntries(), "raw bytes buffered until the batch is full");
+        // a newer submission of a waiting id replaces it: still one embedding for "a"
+        p.process(new Record<>("a", raw("a", "sites=4;x=1"), 12));
+        assertEquals(0, embeddings().size());
+        p.process(new Record<>("c", raw("c", "sites=1;x=1"), 13));
+        List<CrystalEmbedding> out = embeddings();
+        assertEquals(List.of("a", "b", "c"), out.stream().map(CrystalEmbedding::getId).sorted().toList());
+        assertEquals(4.0f, out.stream().filter(e -> e.getId().equals("a")).findFirst().orElseThrow()
+                .getEmbedding().get(1), "the newer submission (S = 4) was embedded");
+        assertEquals(0, buffer.approximateNumEntries());
+        assertEquals(4, counters.get("raw.in"));
+    }
+
+    @Test
+    void badRecordsBecomeDeadLettersAndNeverEnterTheBuffer() throws Exception {
+        serve(1, "test-encoder scale=1");
+        FeaturizeEmbedProcessor p = processor(2);
+        p.process(new Record<>("x", raw("x", "bad cif"), 1));
+        p.process(new Record<>("y", "not avro".getBytes(), 2));
+        p.process(new Record<>("z", null, 3));
+        assertEquals(2, context.forwarded().size());
+        assertTrue(context.forwarded().stream()
+                .allMatch(f -> f.record().value() instanceof io.dimstream.schemas.DeadLetter));
+        assertEquals(0, buffer.approximateNumEntries());
+    }
+}
