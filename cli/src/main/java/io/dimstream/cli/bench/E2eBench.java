@@ -71,7 +71,7 @@ import picocli.CommandLine.Option;
             "sustained structures/s raw -> embeddings and p50/p99 end-to-end latency (submittedAt -> visible embedding)."})
 public final class E2eBench implements Callable<Integer> {
 
-    @Option(names = "--structures", defaultValue = "3000", paramLabel = "N",
+    @Option(names = "--structures", defaultValue = "6000", paramLabel = "N",
             description = "Structures produced in the measured phase (default: ${DEFAULT-VALUE}; repeats the data set with new ids when N exceeds it).")
     int structures;
 
@@ -82,7 +82,9 @@ public final class E2eBench implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "CSV", description = "CSV(.gz) with a cif column (default: the bundled demo sample of 3,000 MP structures).")
     Path data;
 
-    @Option(names = "--warmup", defaultValue = "300", description = "Structures run through first, not measured (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "3000",
+            description = {"Structures run through first, not measured (default: ${DEFAULT-VALUE}): the JIT compiles the parser,",
+                "featurizer and Kafka code paths during the first few thousand records of a fresh JVM."})
     int warmup;
 
     @Option(names = "--train-steps", defaultValue = "10", description = "DIM training steps of the quick model (default: ${DEFAULT-VALUE}).")
