@@ -164,7 +164,7 @@ public final class CifParser {
             Block b = blocks.get(0);
             throw new CifException(CifException.NO_ATOMS, origin, blocks.size() == 1 ? b.name : "",
                     blocks.size() == 1 ? b.line : 0,
-                    "no atom sites (_atom_site_fract_x/y/z) in " + (blocks.size() == 1 ? "the data block" : "any of " + blocks.size() + " data blocks"));
+                    "no atom sites (_atom_site_fract_x/y/z or _atom_site_Cartn_x/y/z) in " + (blocks.size() == 1 ? "the data block" : "any of " + blocks.size() + " data blocks"));
         }
         return out;
     }
@@ -510,20 +510,25 @@ public final class CifParser {
             Column fx = col("_atom_site_fract_x");
             Column fy = col("_atom_site_fract_y");
             Column fz = col("_atom_site_fract_z");
+            String axisTag = "_atom_site_fract_";
             if (fx == null && fy == null && fz == null) {
-                Column cart = b.columns.get("_atom_site_cartn_x");
-                if (cart != null) {
-                    throw error(CifException.NO_ATOMS, cart.line(0),
-                            "only Cartesian atom coordinates (_atom_site_Cartn_x/y/z) given; _atom_site_fract_x/y/z are required");
+                // no fractional coordinates: Cartesian ones (Å) are converted with the block's frame
+                fx = col("_atom_site_cartn_x");
+                fy = col("_atom_site_cartn_y");
+                fz = col("_atom_site_cartn_z");
+                axisTag = "_atom_site_Cartn_";
+                if (fx == null && fy == null && fz == null) {
+                    return null;
                 }
-                return null;
             }
             if (fx == null || fy == null || fz == null) {
                 Column any = fx != null ? fx : fy != null ? fy : fz;
-                throw error(CifException.NO_ATOMS, any.line(0), "atom sites lack _atom_site_fract_"
+                throw error(CifException.NO_ATOMS, any.line(0), "atom sites lack " + axisTag
                         + (fx == null ? "x" : fy == null ? "y" : "z"));
             }
+            boolean cartesian = axisTag.equals("_atom_site_Cartn_");
             Lattice lattice = lattice();
+            CartesianFrame frame = cartesian ? cartesianFrame(lattice) : null;
             List<SymOp> ops = symops();
             Column label = col("_atom_site_label");
             Column type = col("_atom_site_type_symbol");
@@ -546,9 +551,15 @@ public final class CifParser {
                 }
                 String lab = label == null ? null : label.get(r);
                 String who = lab != null ? "'" + lab + "'" : "#" + (r + 1);
-                double x = coordinate(fx, r, who, "x");
-                double y = coordinate(fy, r, who, "y");
-                double z = coordinate(fz, r, who, "z");
+                double x = coordinate(fx, r, who, axisTag + "x", !cartesian);
+                double y = coordinate(fy, r, who, axisTag + "y", !cartesian);
+                double z = coordinate(fz, r, who, axisTag + "z", !cartesian);
+                if (frame != null) {
+                    double[] f = frame.toFractional(x, y, z);
+                    x = f[0];
+                    y = f[1];
+                    z = f[2];
+                }
                 double o = 1.0;
                 if (occ != null && occ.get(r) != null) {
                     o = CifNumbers.parse(occ.get(r));
@@ -598,15 +609,77 @@ public final class CifParser {
             return new Structure(b.name, lattice, list);
         }
 
-        private double coordinate(Column c, int r, String who, String axis) {
+        private double coordinate(Column c, int r, String who, String tag, boolean fractional) {
             String s = c.get(r);
             double v = CifNumbers.parse(s);
             if (Double.isNaN(v) || Math.abs(v) > 1e6) {
                 throw error(CifException.BAD_NUMBER, c.line(r), "atom " + who + " has "
-                        + (s == null ? "no" : "a non-numeric") + " _atom_site_fract_" + axis
-                        + (s == null ? "" : " '" + s + "'"));
+                        + (s == null ? "no" : "a non-numeric") + " " + tag + (s == null ? "" : " '" + s + "'"));
             }
-            return snap(v, decimals(s));
+            return fractional ? snap(v, decimals(s)) : v;
+        }
+
+        /**
+         * Cartesian → fractional for {@code _atom_site_Cartn_x/y/z}: with
+         * {@code _atom_sites_Cartn_tran_matrix_ij} (and {@code _tran_vector_i}) given, cart = M·frac + v
+         * as the CIF core dictionary defines them; without, the dictionary's default frame, the one
+         * {@link Lattice#fromParameters} builds (a along x, b in the xy plane).
+         */
+        private CartesianFrame cartesianFrame(Lattice lattice) {
+            double[][] m = new double[3][3];
+            int given = 0;
+            int line = b.line;
+            for (int i = 0; i < 3; i++) {
+                for (int j = 0; j < 3; j++) {
+                    Column c = b.columns.get("_atom_sites_cartn_tran_matrix_" + (i + 1) + (j + 1));
+                    if (c != null && c.get(0) != null) {
+                        m[i][j] = CifNumbers.parse(c.get(0));
+                        line = c.line(0);
+                        given++;
+                        if (Double.isNaN(m[i][j])) {
+                            throw error(CifException.BAD_NUMBER, c.line(0), "_atom_sites_Cartn_tran_matrix_" + (i + 1)
+                                    + (j + 1) + " '" + c.get(0) + "' is not a number");
+                        }
+                    }
+                }
+            }
+            if (given == 0) {
+                return (x, y, z) -> lattice.toFractional(new double[] {x, y, z});
+            }
+            if (given != 9) {
+                throw error(CifException.BAD_CELL, line, "_atom_sites_Cartn_tran_matrix has " + given
+                        + " of its 9 elements");
+            }
+            double[] v = new double[3];
+            for (int i = 0; i < 3; i++) {
+                Column c = b.columns.get("_atom_sites_cartn_tran_vector_" + (i + 1));
+                v[i] = c == null || c.get(0) == null ? 0 : CifNumbers.parse(c.get(0));
+                if (Double.isNaN(v[i])) {
+                    throw error(CifException.BAD_NUMBER, c.line(0), "_atom_sites_Cartn_tran_vector_" + (i + 1) + " '"
+                            + c.get(0) + "' is not a number");
+                }
+            }
+            double det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+                    - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+                    + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+            if (!(Math.abs(det) > 1e-9)) {
+                throw error(CifException.BAD_CELL, line, "_atom_sites_Cartn_tran_matrix is singular");
+            }
+            double[][] inv = io.dimstream.core.crystal.Mat3.inverse(m);
+            return (x, y, z) -> {
+                double px = x - v[0];
+                double py = y - v[1];
+                double pz = z - v[2];
+                return new double[] {
+                    inv[0][0] * px + inv[0][1] * py + inv[0][2] * pz,
+                    inv[1][0] * px + inv[1][1] * py + inv[1][2] * pz,
+                    inv[2][0] * px + inv[2][1] * py + inv[2][2] * pz};
+            };
+        }
+
+        private Column firstCoordinateColumn() {
+            Column c = b.columns.get("_atom_site_fract_x");
+            return c != null ? c : b.columns.get("_atom_site_cartn_x");
         }
 
         private Species species(Column type, Column label, int r, String who, Map<String, Double> oxByType) {
@@ -616,7 +689,7 @@ public final class CifParser {
                 p = ElementSymbols.parse(label.get(r));
             }
             if (p.element() == null) {
-                Column where = type != null ? type : label != null ? label : b.columns.get("_atom_site_fract_x");
+                Column where = type != null ? type : label != null ? label : firstCoordinateColumn();
                 String shown = sym != null ? sym : label != null ? label.get(r) : null;
                 throw error(CifException.UNKNOWN_ELEMENT, where.line(r), "atom " + who
                         + (shown == null ? " has no type symbol or label" : ": '" + shown + "' is not an element symbol"));
@@ -752,6 +825,12 @@ public final class CifParser {
             }
             return list;
         }
+    }
+
+    /** Cartesian (Å) → fractional coordinates of one block. */
+    @FunctionalInterface
+    private interface CartesianFrame {
+        double[] toFractional(double x, double y, double z);
     }
 
     /** Wraps into [0,1), cleaning values within 1e-12 of an integer. */

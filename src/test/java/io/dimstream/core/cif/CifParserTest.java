@@ -175,9 +175,83 @@ class CifParserTest {
         assertEquals(1, parse(cif.replace('\n', '\r')).get(0).size());
         assertEquals(1, parse(cif.replace("\n", "\r\n")).get(0).size());
         CifException e = error("data_c\n" + CELL + "loop_\n_atom_site_label\n_atom_site_Cartn_x\n_atom_site_Cartn_y\n"
-                + "_atom_site_Cartn_z\nNa1 0 0 0\n");
+                + "Na1 0 0\n");
         assertEquals(CifException.NO_ATOMS, e.errorType());
-        assertTrue(e.reason().contains("Cartesian"), e.reason());
+        assertTrue(e.reason().contains("lack _atom_site_Cartn_z"), e.reason());
+    }
+
+    static final String TRICLINIC = "_cell_length_a 4.0\n_cell_length_b 5.0\n_cell_length_c 6.0\n"
+            + "_cell_angle_alpha 80\n_cell_angle_beta 95\n_cell_angle_gamma 110\n"
+            + "loop_\n_symmetry_equiv_pos_as_xyz\nx,y,z\n-x,-y,-z\n";
+    static final double[][] FRAC = {{0.1, 0.2, 0.3}, {0.6, 0.7, 0.85}};
+
+    static String atoms(String axis, double[][] xyz) {
+        StringBuilder sb = new StringBuilder("loop_\n_atom_site_label\n_atom_site_" + axis + "_x\n_atom_site_"
+                + axis + "_y\n_atom_site_" + axis + "_z\n");
+        String[] labels = {"Fe1", "O1"};
+        for (int i = 0; i < xyz.length; i++) {
+            sb.append(labels[i]).append(String.format(java.util.Locale.ROOT, " %.10f %.10f %.10f%n", xyz[i][0],
+                    xyz[i][1], xyz[i][2]));
+        }
+        return sb.toString();
+    }
+
+    static void assertSameSites(Structure want, Structure got) {
+        assertEquals(want.size(), got.size());
+        for (int i = 0; i < want.size(); i++) {
+            for (int k = 0; k < 3; k++) {
+                assertEquals(want.site(i).frac(k), got.site(i).frac(k), 1e-8, "site " + i + " axis " + k);
+            }
+            assertEquals(want.site(i).majoritySpecies(), got.site(i).majoritySpecies());
+        }
+    }
+
+    @Test
+    void cartesianSitesInTheDefaultFrameEqualTheirFractionalForm() {
+        Structure fractional = parse("data_t\n" + TRICLINIC + atoms("fract", FRAC)).get(0);
+        io.dimstream.core.crystal.Lattice l = io.dimstream.core.crystal.Lattice.fromParameters(4, 5, 6, 80, 95, 110);
+        double[][] cart = {l.toCartesian(FRAC[0]), l.toCartesian(FRAC[1])};
+        Structure cartesian = parse("data_t\n" + TRICLINIC + atoms("Cartn", cart)).get(0);
+        assertEquals(4, cartesian.size(), "2 sites x the inversion");
+        assertSameSites(fractional, cartesian);
+    }
+
+    @Test
+    void cartesianSitesUseTheBlocksTransformMatrixAndVector() {
+        Structure fractional = parse("data_t\n" + TRICLINIC + atoms("fract", FRAC)).get(0);
+        double[][] rows = io.dimstream.core.crystal.Lattice.fromParameters(4, 5, 6, 80, 95, 110).matrix();
+        double c30 = Math.cos(Math.toRadians(30));
+        double s30 = Math.sin(Math.toRadians(30));
+        double[][] rot = {{c30, -s30, 0}, {s30, c30, 0}, {0, 0, 1}};
+        double[][] m = new double[3][3]; // cart = M frac + v, M = R L^T (columns are the rotated cell vectors)
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 3; j++) {
+                for (int k = 0; k < 3; k++) {
+                    m[i][j] += rot[i][k] * rows[j][k];
+                }
+            }
+        }
+        double[] v = {1.0, -2.0, 0.5};
+        StringBuilder frame = new StringBuilder();
+        for (int i = 0; i < 3; i++) {
+            for (int j = 0; j < 3; j++) {
+                frame.append(String.format(java.util.Locale.ROOT, "_atom_sites_Cartn_tran_matrix_%d%d %.12f%n", i + 1,
+                        j + 1, m[i][j]));
+            }
+            frame.append(String.format(java.util.Locale.ROOT, "_atom_sites_Cartn_tran_vector_%d %.3f%n", i + 1, v[i]));
+        }
+        double[][] cart = new double[2][3];
+        for (int a = 0; a < 2; a++) {
+            for (int i = 0; i < 3; i++) {
+                cart[a][i] = v[i] + m[i][0] * FRAC[a][0] + m[i][1] * FRAC[a][1] + m[i][2] * FRAC[a][2];
+            }
+        }
+        Structure cartesian = parse("data_t\n" + TRICLINIC + frame + atoms("Cartn", cart)).get(0);
+        assertSameSites(fractional, cartesian);
+        CifException partial = error("data_t\n" + TRICLINIC + "_atom_sites_Cartn_tran_matrix_11 4.0\n"
+                + atoms("Cartn", cart));
+        assertEquals(CifException.BAD_CELL, partial.errorType());
+        assertTrue(partial.reason().contains("1 of its 9"), partial.reason());
     }
 
     @Test
