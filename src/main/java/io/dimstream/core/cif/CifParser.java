@@ -23,8 +23,10 @@ import java.util.Map;
  * ({@code _atom_site_calc_flag dum}) and zero-occupancy rows are skipped.
  *
  * <p>Without an operations loop, the operations are generated from a Hall symbol when the block
- * has one ({@link HallSymbol}); a block with only a Hermann–Mauguin symbol or IT number (other
- * than P 1) is rejected ({@code cif.no_symops}, naming the missing loop).
+ * has one ({@link HallSymbol}), else taken from the space-group table for a Hermann–Mauguin symbol
+ * or IT number that fixes its setting ({@link SpaceGroupTable}); any other block with a space group
+ * but no operations (non-standard setting, origin choice not stated) is rejected
+ * ({@code cif.no_symops}, saying why and naming the missing loop).
  *
  * <p>Every failure is a {@link CifException} with an error type, block, line and reason; input
  * size is capped ({@link #MAX_TEXT_CHARS}, {@link #MAX_VALUES}, {@link #MAX_SITES}), so hostile
@@ -55,10 +57,11 @@ public final class CifParser {
     private static final String[] HALL_TAGS = {
         "_symmetry_space_group_name_hall", "_space_group_name_hall", "_space_group.name_hall"
     };
-    private static final String[] SYMBOL_TAGS = {
-        "_symmetry_space_group_name_h-m", "_space_group_name_h-m_alt", "_symmetry_space_group_name_hall",
-        "_space_group_name_hall", "_symmetry_int_tables_number", "_space_group_it_number",
-        "_space_group.name_h-m_alt", "_space_group.name_hall", "_space_group.it_number"
+    private static final String[] HM_TAGS = {
+        "_symmetry_space_group_name_h-m", "_space_group_name_h-m_alt", "_space_group.name_h-m_alt"
+    };
+    private static final String[] NUMBER_TAGS = {
+        "_symmetry_int_tables_number", "_space_group_it_number", "_space_group.it_number"
     };
 
     private final double mergeTolerance;
@@ -677,6 +680,65 @@ public final class CifParser {
             };
         }
 
+        /**
+         * Operations from the Hermann–Mauguin symbol or IT number when the block has neither an
+         * operations loop nor a Hall symbol ({@link SpaceGroupTable}); P 1 or no symmetry information
+         * at all means the sites are the whole cell.
+         */
+        private List<SymOp> fromSymbolOrNumber() {
+            Column hm = null;
+            String hmTag = null;
+            for (String t : HM_TAGS) {
+                Column c = b.columns.get(t);
+                if (c != null && c.get(0) != null && !c.get(0).isBlank()) {
+                    hm = c;
+                    hmTag = t;
+                    break;
+                }
+            }
+            Column num = null;
+            int number = 0;
+            for (String t : NUMBER_TAGS) {
+                Column c = b.columns.get(t);
+                if (c != null && c.get(0) != null) {
+                    double v = CifNumbers.parse(c.get(0));
+                    if (v == Math.rint(v) && v >= 1 && v <= 230) {
+                        num = c;
+                        number = (int) v;
+                        break;
+                    }
+                }
+            }
+            String missing = "; loop _symmetry_equiv_pos_as_xyz or _space_group_symop_operation_xyz is missing";
+            if (hm != null) {
+                String sym = SpaceGroupTable.normalize(hm.get(0));
+                if (sym.equals("p1") && number <= 1) {
+                    return List.of(SymOp.IDENTITY);
+                }
+                SpaceGroupTable.Lookup l = SpaceGroupTable.get().byHermannMauguin(hm.get(0), number, cellParameters());
+                if (l.found()) {
+                    return l.ops();
+                }
+                throw error(CifException.NO_SYMOPS, hm.line(0), "space group given only as " + hmTag + " '"
+                        + hm.get(0) + "': " + l.refusal() + missing);
+            }
+            if (num != null && number > 1) {
+                SpaceGroupTable.Lookup l = SpaceGroupTable.get().byNumber(number, cellParameters());
+                if (l.found()) {
+                    return l.ops();
+                }
+                throw error(CifException.NO_SYMOPS, num.line(0), "space group given only as IT number " + number + ": "
+                        + l.refusal() + missing);
+            }
+            return List.of(SymOp.IDENTITY); // no symmetry information at all, or P 1: the sites are the cell
+        }
+
+        private double[] cellParameters() {
+            return new double[] {cellValue("_cell_length_a", Double.NaN), cellValue("_cell_length_b", Double.NaN),
+                cellValue("_cell_length_c", Double.NaN), cellValue("_cell_angle_alpha", 90),
+                cellValue("_cell_angle_beta", 90), cellValue("_cell_angle_gamma", 90)};
+        }
+
         private Column firstCoordinateColumn() {
             Column c = b.columns.get("_atom_site_fract_x");
             return c != null ? c : b.columns.get("_atom_site_cartn_x");
@@ -792,18 +854,7 @@ public final class CifParser {
                                 + "' is not valid and loop _symmetry_equiv_pos_as_xyz or _space_group_symop_operation_xyz is missing");
                     }
                 }
-                for (String t : SYMBOL_TAGS) {
-                    Column c = b.columns.get(t);
-                    if (c != null && c.get(0) != null) {
-                        String sym = c.get(0).replace(" ", "").replace("_", "").toLowerCase(Locale.ROOT);
-                        if (sym.equals("p1") || sym.equals("1")) {
-                            continue;
-                        }
-                        throw error(CifException.NO_SYMOPS, c.line(0), "space group given only as " + t + " '"
-                                + c.get(0) + "': loop _symmetry_equiv_pos_as_xyz or _space_group_symop_operation_xyz is missing");
-                    }
-                }
-                return List.of(SymOp.IDENTITY); // no symmetry information at all, or P 1: the sites are the cell
+                return fromSymbolOrNumber();
             }
             if (ops.rows() > MAX_SYMOPS) {
                 throw error(CifException.TOO_LARGE, ops.line(0), "more than " + MAX_SYMOPS + " symmetry operations");

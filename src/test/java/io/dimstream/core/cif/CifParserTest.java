@@ -133,10 +133,11 @@ class CifParserTest {
         e = error("no blocks at all\n");
         assertEquals(CifException.NO_DATA_BLOCK, e.errorType());
 
-        e = error("data_s\n" + CELL + "_symmetry_space_group_name_H-M 'F m -3 m'\n"
+        e = error("data_s\n" + CELL + "_symmetry_space_group_name_H-M 'F d -3 m'\n"
                 + "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nAl1 0 0 0\n");
         assertEquals(CifException.NO_SYMOPS, e.errorType());
         assertEquals(8, e.line());
+        assertTrue(e.reason().contains("two origin choices"), e.reason());
 
         e = error("data_b\n" + CELL + "loop_\n_symmetry_equiv_pos_as_xyz\nx,y,z\n'x,y,q'\n"
                 + "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nAl1 0 0 0\n");

@@ -35,8 +35,6 @@ class CifSamplesTest {
             "cod-tools_1100015.cif", "57",
             // pymatgen rejects only because of the dummy H with occupancy 2.08; merged sites = 82
             "cod-tools_1001031.cif", "82",
-            // symmetry only as an H-M symbol: rejected with a clear message
-            "cod-tools_1004008-90-dot.cif", CifException.NO_SYMOPS,
             // four full-occupancy S atoms on one position: occupancy sum 4 (pymatgen rejects too)
             "cod-tools_5910234.cif", CifException.OCCUPANCY_SUM);
 
@@ -177,12 +175,105 @@ class CifSamplesTest {
     }
 
     @Test
-    void hmOnlyFileNamesTheMissingLoop() {
-        CifException e = assertThrows(CifException.class, () -> parseSample("cod-tools_1004008-90-dot.cif"));
+    void hmOnlyFileTakesItsOperationsFromTheSpaceGroupTable() throws IOException {
+        // C 1 2 1, no operations loop: 22 sites, as gemmi and pymatgen count them (SOURCES.txt)
+        assertEquals(22, parseSample("cod-tools_1004008-90-dot.cif").size());
+        String text = resource("cif_samples/cod-tools_1004008-90-dot.cif");
+        String nonStandard = text.replace("'C 1 2 1'", "'P 1 21/n 1'");
+        assertTrue(!nonStandard.equals(text), "the sample spells its symbol 'C 1 2 1'");
+        CifException e = assertThrows(CifException.class, () -> new CifParser().parse(nonStandard, "x"));
+        assertEquals(CifException.NO_SYMOPS, e.errorType());
+        assertTrue(e.getMessage().contains("not a standard-setting"), e.getMessage());
         assertTrue(e.getMessage().contains("_symmetry_equiv_pos_as_xyz"), e.getMessage());
-        assertTrue(e.getMessage().contains("C 1 2 1"), e.getMessage());
         assertEquals("1004008", e.block());
         assertTrue(!e.getMessage().contains("\n"));
+    }
+
+    /**
+     * The space-group table against real files: every sample with an operations loop and a symbol is
+     * parsed again with its loop removed. Where the table answers, the structure must be the same;
+     * where it refuses (non-standard setting, origin choice), the refusal must say why.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("rows")
+    void tableOperationsEqualTheFilesOwnLoop(Row row) throws IOException {
+        String text = resource("cif_samples/" + row.file());
+        String stripped = withoutOperationsLoop(text);
+        if (stripped.equals(text) || row.hm().isBlank() || DIFFERENCES.containsKey(row.file())
+                || stripped.toLowerCase(java.util.Locale.ROOT).contains("_name_hall")) {
+            return; // no loop to remove, no symbol, a deliberate difference, or a Hall symbol decides
+        }
+        Structure withLoop;
+        try {
+            withLoop = parseSample(row.file());
+        } catch (CifException e) {
+            return; // the file itself is rejected (checked by siteCountMatchesSources)
+        }
+        List<Structure> fromTable;
+        try {
+            fromTable = new CifParser().parse(stripped, row.file());
+        } catch (CifException e) {
+            assertEquals(CifException.NO_SYMOPS, e.errorType(), e.getMessage());
+            assertTrue(e.getMessage().contains("origin") || e.getMessage().contains("standard-setting")
+                    || e.getMessage().contains("do not fit the cell"), e.getMessage());
+            TABLE_REFUSED.add(row.file());
+            return;
+        }
+        TABLE_ANSWERED.add(row.file());
+        Structure s = fromTable.get(0);
+        assertEquals(withLoop.size(), s.size(), row.file() + ": sites from the table vs the file's loop");
+        java.util.Set<String> a = new java.util.TreeSet<>();
+        java.util.Set<String> b = new java.util.TreeSet<>();
+        for (int i = 0; i < s.size(); i++) {
+            a.add(key(withLoop.site(i)));
+            b.add(key(s.site(i)));
+        }
+        assertEquals(a, b, row.file());
+    }
+
+    static final java.util.Set<String> TABLE_ANSWERED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    static final java.util.Set<String> TABLE_REFUSED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    @org.junit.jupiter.api.AfterAll
+    static void tableCoverage() {
+        System.out.printf("space-group table on cif_samples: %d files answered and matched their loop, %d refused: %s%n",
+                TABLE_ANSWERED.size(), TABLE_REFUSED.size(), new java.util.TreeSet<>(TABLE_REFUSED));
+    }
+
+    private static String key(Site site) {
+        return String.format(java.util.Locale.ROOT, "%s %.4f %.4f %.4f", site.majoritySpecies(),
+                site.frac(0) > 0.99995 ? 0 : site.frac(0), site.frac(1) > 0.99995 ? 0 : site.frac(1),
+                site.frac(2) > 0.99995 ? 0 : site.frac(2));
+    }
+
+    /** The text without its loop of symmetry operations (tags and value lines). */
+    static String withoutOperationsLoop(String text) {
+        String[] lines = text.split("\r?\n", -1);
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        while (i < lines.length) {
+            if (lines[i].trim().equalsIgnoreCase("loop_")) {
+                int j = i + 1;
+                boolean ops = false;
+                while (j < lines.length && lines[j].trim().startsWith("_")) {
+                    String tag = lines[j].trim().toLowerCase(java.util.Locale.ROOT);
+                    ops |= tag.startsWith("_symmetry_equiv_pos") || tag.startsWith("_space_group_symop");
+                    j++;
+                }
+                if (ops) {
+                    while (j < lines.length && !lines[j].trim().isEmpty() && !lines[j].trim().startsWith("_")
+                            && !lines[j].trim().toLowerCase(java.util.Locale.ROOT).startsWith("loop_")
+                            && !lines[j].trim().startsWith("#") && !lines[j].trim().startsWith("data_")) {
+                        j++;
+                    }
+                    i = j;
+                    continue;
+                }
+            }
+            out.append(lines[i]).append('\n');
+            i++;
+        }
+        return out.toString();
     }
 
     static Stream<String> names() throws IOException {
