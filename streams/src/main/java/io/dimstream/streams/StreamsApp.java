@@ -66,7 +66,7 @@ public final class StreamsApp implements AutoCloseable {
             Topics t = config.topics();
             if (config.getBoolean(StreamsAppConfig.TOPICS_CREATE)) {
                 short rf = config.getShort(StreamsAppConfig.TOPICS_REPLICATION);
-                t.ensureAll(admin, config.getInt(StreamsAppConfig.TOPICS_PARTITIONS),
+                Topics.ensure(admin, specsMatchingExisting(admin, t, config.getInt(StreamsAppConfig.TOPICS_PARTITIONS)),
                         rf > 0 ? Optional.of(rf) : Optional.empty());
             }
             TopicReadiness.await(admin, usedTopics(t),
@@ -79,6 +79,37 @@ public final class StreamsApp implements AutoCloseable {
                 config.getString(StreamsAppConfig.BOOTSTRAP_SERVERS));
         streams.start();
         return this;
+    }
+
+    /**
+     * Creation specs for every topic; when one of raw and features already exists (e.g. an ingester
+     * created raw first with its own partition count), the other is created with the same count.
+     */
+    static List<Topics.TopicSpec> specsMatchingExisting(Admin admin, Topics t, int partitions) {
+        Map<String, Integer> existing = new java.util.HashMap<>();
+        try {
+            var names = admin.listTopics().names().get(60, TimeUnit.SECONDS);
+            List<String> pair = List.of(t.raw(), t.features()).stream().filter(names::contains).toList();
+            if (!pair.isEmpty()) {
+                admin.describeTopics(pair).allTopicNames().get(60, TimeUnit.SECONDS)
+                        .forEach((name, d) -> existing.put(name, d.partitions().size()));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while listing topics", e);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot list topics: " + e, e);
+        }
+        Integer match = existing.size() == 1 ? existing.values().iterator().next() : null;
+        return t.specs(partitions).stream().map(s -> {
+            boolean pairTopic = s.name().equals(t.raw()) || s.name().equals(t.features());
+            if (match == null || !pairTopic || existing.containsKey(s.name()) || match == s.partitions()) {
+                return s;
+            }
+            log.info("topic {} will be created with {} partitions, as many as the existing {}", s.name(), match,
+                    existing.keySet().iterator().next());
+            return new Topics.TopicSpec(s.name(), match, s.cleanupPolicy(), s.maxMessageBytes(), s.extraConfigs());
+        }).toList();
     }
 
     /**

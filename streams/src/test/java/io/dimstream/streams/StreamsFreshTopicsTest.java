@@ -128,6 +128,24 @@ class StreamsFreshTopicsTest {
         }
     }
 
+    @Test
+    void featuresTopicIsCreatedWithAsManyPartitionsAsAnExistingRawTopic() throws Exception {
+        Map<String, String> props = E2eSupport.appConfig(broker.bootstrapServers(), tmp, "ingested-first");
+        props.put(StreamsAppConfig.TOPICS_PARTITIONS, "2");
+        StreamsAppConfig cfg = new StreamsAppConfig(props);
+        var t = cfg.topics();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(t.raw(), 5, (short) 1))).all().get();
+            try (StreamsApp app = StreamsMain.create(cfg)) {
+                app.start();
+                assertTrue(app.awaitRunning(Duration.ofSeconds(60)), "state " + app.state());
+            }
+            var d = admin.describeTopics(List.of(t.features(), t.embeddings())).allTopicNames().get();
+            assertEquals(5, d.get(t.features()).partitions().size(), "features follows raw");
+            assertEquals(2, d.get(t.embeddings()).partitions().size(), "other topics: topics.partitions");
+        }
+    }
+
     /** RUNNING or REBALANCING both count as alive for the assertion at the end. */
     enum KafkaStreamsState {
         RUNNING, OTHER;
