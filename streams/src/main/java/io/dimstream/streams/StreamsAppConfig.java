@@ -1,14 +1,11 @@
 package io.dimstream.streams;
 
+import io.dimstream.core.kafka.ServiceConfig;
 import io.dimstream.core.kafka.Topics;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
@@ -21,9 +18,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * straight to Kafka Streams and its clients (e.g. {@code security.protocol}, {@code ssl.*},
  * {@code sasl.*}, {@code num.stream.threads}, {@code producer.*}, {@code consumer.*}).
  */
-public final class StreamsAppConfig extends AbstractConfig {
+public final class StreamsAppConfig extends ServiceConfig {
 
-    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
     public static final String APPLICATION_ID = "application.id";
     public static final String STATE_DIR = "state.dir";
     public static final String MODEL_NAME = "model.name";
@@ -36,10 +32,7 @@ public final class StreamsAppConfig extends AbstractConfig {
     public static final String PROGRESS_INTERVAL_MS = "progress.interval.ms";
     public static final String ENCODER_DEVICE = "encoder.device";
     public static final String ENCODER_THREADS = "encoder.threads";
-    public static final String TOPICS_CREATE = "topics.create";
-    public static final String TOPICS_PARTITIONS = "topics.partitions";
     public static final String TOPICS_REPLICATION = "topics.replication.factor";
-    public static final String TOPICS_READY_TIMEOUT_MS = "topics.ready.timeout.ms";
 
     public static final ConfigDef CONFIG_DEF = configDef();
 
@@ -72,47 +65,21 @@ public final class StreamsAppConfig extends AbstractConfig {
                         "ONNX Runtime device: auto (CUDA when present, else CPU), cpu, or cuda:N.")
                 .define(ENCODER_THREADS, Type.INT, 0, Range.atLeast(0), Importance.LOW,
                         "ONNX Runtime intra-op threads (0 = runtime default).")
-                .define(TOPICS_CREATE, Type.BOOLEAN, true, Importance.LOW,
-                        "Create missing dimstream topics at start (needs CreateTopics permission).")
-                .define(TOPICS_PARTITIONS, Type.INT, 3, Range.atLeast(1), Importance.LOW,
-                        "Partitions of data topics created by this app.")
                 .define(TOPICS_REPLICATION, Type.SHORT, (short) -1, Importance.LOW,
-                        "Replication factor of topics created by this app (-1 = broker default).")
-                .define(TOPICS_READY_TIMEOUT_MS, Type.LONG, 60_000L, Range.atLeast(1), Importance.LOW,
-                        "At start, wait at most this long for every topic the app uses to have leaders for all "
-                                + "partitions before starting Kafka Streams; fail with topics_not_ready after.");
-        for (Map.Entry<String, String> e : Topics.DEFAULTS.entrySet()) {
-            d.define(e.getKey(), Type.STRING, e.getValue(), new ConfigDef.NonEmptyString(), Importance.MEDIUM,
-                    "Topic name (" + e.getKey().substring("topics.".length()) + ").");
-        }
+                        "Replication factor of topics created by this app (-1 = broker default).");
+        defineTopicCreation(d, "streams app");
+        defineTopicNames(d);
         io.dimstream.core.ops.OpsConfigDef.addTo(d); // metrics.port, metrics.bind.address, model.signing.*
         return d;
     }
 
     public StreamsAppConfig(Map<?, ?> props) {
-        super(CONFIG_DEF, props, false);
+        super(CONFIG_DEF, props);
     }
 
     /** Reads a properties file, then applies {@code overrides} (e.g. from the command line). */
     public static StreamsAppConfig load(Path file, Map<String, String> overrides) throws IOException {
-        return new StreamsAppConfig(merge(file, overrides));
-    }
-
-    static Map<String, Object> merge(Path file, Map<String, String> overrides) throws IOException {
-        Map<String, Object> m = new HashMap<>();
-        if (file != null) {
-            Properties p = new Properties();
-            try (InputStream in = Files.newInputStream(file)) {
-                p.load(in);
-            }
-            p.forEach((k, v) -> m.put(k.toString(), v.toString().trim()));
-        }
-        m.putAll(overrides);
-        return m;
-    }
-
-    public Topics topics() {
-        return Topics.from(values());
+        return new StreamsAppConfig(read(file, overrides));
     }
 
     /**
@@ -137,16 +104,5 @@ public final class StreamsAppConfig extends AbstractConfig {
         p.put(StreamsConfig.globalConsumerPrefix("fetch.max.bytes"), String.valueOf(Topics.MODEL_MAX_MESSAGE_BYTES));
         p.putAll(passThrough());
         return p;
-    }
-
-    /** Every original key that is not a dimstream field (Kafka client/Streams settings). */
-    public Map<String, Object> passThrough() {
-        Map<String, Object> m = new HashMap<>();
-        originals().forEach((k, v) -> {
-            if (!CONFIG_DEF.names().contains(k) && v != null) {
-                m.put(k, v);
-            }
-        });
-        return m;
     }
 }

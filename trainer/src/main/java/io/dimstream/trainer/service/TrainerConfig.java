@@ -1,14 +1,9 @@
 package io.dimstream.trainer.service;
 
-import io.dimstream.core.kafka.Topics;
+import io.dimstream.core.kafka.ServiceConfig;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
@@ -19,9 +14,8 @@ import org.apache.kafka.common.config.ConfigDef.Type;
  * description per field). Keys that are not trainer fields pass straight to the Kafka clients
  * (e.g. {@code security.protocol}, {@code ssl.*}, {@code sasl.*}).
  */
-public final class TrainerConfig extends AbstractConfig {
+public final class TrainerConfig extends ServiceConfig {
 
-    public static final String BOOTSTRAP_SERVERS = "bootstrap.servers";
     public static final String MODEL_NAME = "model.name";
     public static final String DATA_DIR = "trainer.dir";
     public static final String LEASE_TOPIC = "topics.trainer.lease";
@@ -35,9 +29,6 @@ public final class TrainerConfig extends AbstractConfig {
     public static final String PARITY_TOLERANCE = "parity.tolerance";
     public static final String MODEL_ARCH = "model.arch";
     public static final String SEED = "train.seed";
-    public static final String TOPICS_CREATE = "topics.create";
-    public static final String TOPICS_PARTITIONS = "topics.partitions";
-    public static final String TOPICS_READY_TIMEOUT_MS = "topics.ready.timeout.ms";
 
     public static final ConfigDef CONFIG_DEF = configDef();
 
@@ -68,40 +59,20 @@ public final class TrainerConfig extends AbstractConfig {
                         "Largest |trained - ONNX| embedding difference accepted.")
                 .define(MODEL_ARCH, Type.STRING, "default", ConfigDef.ValidString.in("default", "tiny"),
                         Importance.MEDIUM, "Site-Net architecture of new models: default (paper size) or tiny.")
-                .define(SEED, Type.LONG, 7L, Importance.LOW, "Base seed of training runs (plus the version).")
-                .define(TOPICS_CREATE, Type.BOOLEAN, true, Importance.LOW, "Create missing topics at start.")
-                .define(TOPICS_PARTITIONS, Type.INT, 3, Range.atLeast(1), Importance.LOW,
-                        "Partitions of data topics created by this service.")
-                .define(TOPICS_READY_TIMEOUT_MS, Type.LONG, 60_000L, Range.atLeast(1), Importance.LOW,
-                        "At start, wait at most this long for every topic the trainer uses to have leaders for "
-                                + "all partitions before creating its consumer/producer; fail with topics_not_ready after.");
-        for (Map.Entry<String, String> e : Topics.DEFAULTS.entrySet()) {
-            d.define(e.getKey(), Type.STRING, e.getValue(), new ConfigDef.NonEmptyString(), Importance.MEDIUM,
-                    "Topic name (" + e.getKey().substring("topics.".length()) + ").");
-        }
+                .define(SEED, Type.LONG, 7L, Importance.LOW, "Base seed of training runs (plus the version).");
+        defineTopicCreation(d, "trainer");
+        defineTopicNames(d);
         io.dimstream.core.ops.OpsConfigDef.addTo(d, io.dimstream.core.ops.OpsConfig.TRAINER_PORT); // metrics.port, metrics.bind.address, model.signing.*
         return d;
     }
 
     public TrainerConfig(Map<?, ?> props) {
-        super(CONFIG_DEF, props, false);
+        super(CONFIG_DEF, props);
     }
 
+    /** Reads a properties file, then applies {@code overrides} (e.g. from the command line). */
     public static TrainerConfig load(Path file, Map<String, String> overrides) throws IOException {
-        Map<String, Object> m = new HashMap<>();
-        if (file != null) {
-            Properties p = new Properties();
-            try (InputStream in = Files.newInputStream(file)) {
-                p.load(in);
-            }
-            p.forEach((k, v) -> m.put(k.toString(), v.toString().trim()));
-        }
-        m.putAll(overrides);
-        return new TrainerConfig(m);
-    }
-
-    public Topics topics() {
-        return Topics.from(values());
+        return new TrainerConfig(read(file, overrides));
     }
 
     public Path dataDir() {
@@ -110,12 +81,7 @@ public final class TrainerConfig extends AbstractConfig {
 
     /** Kafka client properties: bootstrap servers plus every non-trainer key. */
     public Map<String, Object> clientProperties() {
-        Map<String, Object> m = new HashMap<>();
-        originals().forEach((k, v) -> {
-            if (!CONFIG_DEF.names().contains(k) && v != null) {
-                m.put(k, v);
-            }
-        });
+        Map<String, Object> m = passThrough();
         m.put("bootstrap.servers", getString(BOOTSTRAP_SERVERS));
         return m;
     }
