@@ -2,11 +2,8 @@ package io.dimstream.streams.ops;
 
 import io.dimstream.core.ops.CheckResult;
 import io.dimstream.core.ops.ConsumerLagMonitor;
-import io.dimstream.core.ops.HealthChecks;
-import io.dimstream.core.ops.KafkaOps;
 import io.dimstream.core.ops.OpsConfig;
-import io.dimstream.core.ops.OpsMetrics;
-import io.dimstream.core.ops.OpsServer;
+import io.dimstream.core.ops.ServiceOps;
 import io.dimstream.streams.BackfillStatus;
 import io.dimstream.streams.StreamsApp;
 import io.dimstream.streams.StreamsAppConfig;
@@ -16,7 +13,6 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.streams.KafkaStreams;
 
@@ -34,24 +30,19 @@ import org.apache.kafka.streams.KafkaStreams;
  * </ul>
  * Create it before {@link StreamsApp#start()} so that no counter increment is missed.
  */
-public final class StreamsOps implements AutoCloseable {
+public final class StreamsOps extends ServiceOps {
 
     public static final String SERVING_VERSION = "dimstream.model.serving.version";
     public static final String BACKFILL_EMBEDDED = "dimstream.backfill.embedded";
     public static final String BACKFILL_CORPUS = "dimstream.backfill.corpus";
     public static final String BACKFILL_PROGRESS = "dimstream.backfill.progress";
 
-    private final OpsMetrics metrics;
-    private final HealthChecks checks = new HealthChecks();
-    private final Admin admin;
     private final ConsumerLagMonitor lag;
-    private final OpsServer server;
-    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private StreamsOps(StreamsApp app, StreamsAppConfig cfg, OpsConfig ops) {
+        super("streams", clientProperties(cfg), cfg.getString(StreamsAppConfig.APPLICATION_ID) + "-ops");
         String model = cfg.getString(StreamsAppConfig.MODEL_NAME);
         String appId = cfg.getString(StreamsAppConfig.APPLICATION_ID);
-        this.metrics = new OpsMetrics("streams");
         var registry = metrics.registry();
         app.counters().addListener(new CounterMetrics(registry, Tags.of("model", model)));
 
@@ -73,16 +64,10 @@ public final class StreamsOps implements AutoCloseable {
         ksm.bindTo(registry);
         metrics.closeWith(ksm);
 
-        Map<String, Object> adminProps = new HashMap<>(cfg.passThrough());
-        adminProps.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cfg.getString(StreamsAppConfig.BOOTSTRAP_SERVERS));
-        adminProps.keySet().removeIf(k -> !AdminClientConfig.configNames().contains(k));
-        adminProps.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, appId + "-ops");
-        this.admin = Admin.create(adminProps);
         this.lag = new ConsumerLagMonitor(admin, appId, registry, Duration.ofSeconds(5)).start(Duration.ofSeconds(10));
 
         checks.liveness("streams", () -> app.state() == KafkaStreams.State.ERROR
                 ? CheckResult.down("Kafka Streams is in ERROR") : CheckResult.up(app.state().name()));
-        checks.readiness("kafka", KafkaOps.clusterCheck(admin, Duration.ofSeconds(3), Duration.ofSeconds(5)));
         checks.readiness("streams", () -> switch (app.state()) {
             case RUNNING -> CheckResult.up("RUNNING");
             case REBALANCING -> CheckResult.waiting("REBALANCING");
@@ -92,7 +77,13 @@ public final class StreamsOps implements AutoCloseable {
                 .map(v -> CheckResult.up("serving " + model + " v" + v))
                 .orElseGet(() -> CheckResult.waiting("waiting for the first " + model + " model (features still flow)"
                         + (app.models().lastRejection().isEmpty() ? "" : "; last rejected: " + app.models().lastRejection()))));
-        this.server = OpsServer.start(ops, metrics, checks);
+        serve(ops);
+    }
+
+    private static Map<String, Object> clientProperties(StreamsAppConfig cfg) {
+        Map<String, Object> m = new HashMap<>(cfg.passThrough());
+        m.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cfg.getString(StreamsAppConfig.BOOTSTRAP_SERVERS));
+        return m;
     }
 
     /** Binds metrics and checks to {@code app} and starts the endpoint ({@code metrics.port}, -1 = none). */
@@ -118,33 +109,12 @@ public final class StreamsOps implements AutoCloseable {
         return corpus == 0 ? 1.0 : Math.min(1.0, (double) scanned / corpus);
     }
 
-    public OpsMetrics metrics() {
-        return metrics;
-    }
-
-    public HealthChecks checks() {
-        return checks;
-    }
-
     public ConsumerLagMonitor lag() {
         return lag;
     }
 
-    /** The endpoint, or null when {@code metrics.port=-1}. */
-    public OpsServer server() {
-        return server;
-    }
-
     @Override
-    public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
-        }
-        if (server != null) {
-            server.close();
-        }
+    protected void closeService() {
         lag.close();
-        admin.close(Duration.ofSeconds(5));
-        metrics.close();
     }
 }

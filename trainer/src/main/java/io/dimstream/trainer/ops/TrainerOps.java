@@ -1,11 +1,8 @@
 package io.dimstream.trainer.ops;
 
 import io.dimstream.core.ops.CheckResult;
-import io.dimstream.core.ops.HealthChecks;
-import io.dimstream.core.ops.KafkaOps;
 import io.dimstream.core.ops.OpsConfig;
-import io.dimstream.core.ops.OpsMetrics;
-import io.dimstream.core.ops.OpsServer;
+import io.dimstream.core.ops.ServiceOps;
 import io.dimstream.schemas.ModelStatus;
 import io.dimstream.trainer.service.TrainerConfig;
 import io.dimstream.trainer.service.TrainerService;
@@ -15,36 +12,23 @@ import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /**
  * Metrics and health of the trainer service, read from its state on each scrape: rounds by outcome,
  * round durations, corpus size, the last round's losses and sizes, lease ownership; readiness =
  * Kafka answers. Serves {@code /metrics}, {@code /health}, {@code /ready} on {@code metrics.port}.
  */
-public final class TrainerOps implements AutoCloseable {
-
-    private final OpsMetrics metrics = new OpsMetrics("trainer");
-    private final HealthChecks checks = new HealthChecks();
-    private final Admin admin;
-    private final OpsServer server;
+public final class TrainerOps extends ServiceOps {
 
     private TrainerOps(TrainerService svc, TrainerConfig cfg, OpsConfig ops) {
+        super("trainer", cfg.clientProperties(), "dimstream-trainer-ops");
         bind(metrics.registry(), svc, cfg.getString(TrainerConfig.MODEL_NAME));
-        Map<String, Object> adminProps = new HashMap<>(cfg.clientProperties());
-        adminProps.keySet().removeIf(k -> !AdminClientConfig.configNames().contains(k));
-        adminProps.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, "dimstream-trainer-ops");
-        this.admin = Admin.create(adminProps);
-        checks.readiness("kafka", KafkaOps.clusterCheck(admin, Duration.ofSeconds(3), Duration.ofSeconds(5)));
         checks.readiness("lease", () -> svc.isLeader() ? CheckResult.up("active trainer")
                 : CheckResult.waiting("standby: another trainer holds the lease"));
-        this.server = OpsServer.start(ops, metrics, checks);
+        serve(ops);
     }
 
     public static TrainerOps attach(TrainerService svc, TrainerConfig cfg) {
@@ -86,22 +70,5 @@ public final class TrainerOps implements AutoCloseable {
             List<RoundResult> rs = t.rounds();
             return rs.isEmpty() ? Double.NaN : f.applyAsDouble(rs.get(rs.size() - 1));
         }).description(description).tag("model", model).register(r);
-    }
-
-    public OpsMetrics metrics() {
-        return metrics;
-    }
-
-    public OpsServer server() {
-        return server;
-    }
-
-    @Override
-    public void close() {
-        if (server != null) {
-            server.close();
-        }
-        admin.close(Duration.ofSeconds(5));
-        metrics.close();
     }
 }
