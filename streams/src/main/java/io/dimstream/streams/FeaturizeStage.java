@@ -63,6 +63,13 @@ public final class FeaturizeStage {
             return dead(key, value, new StageException("ingest", "avro.undecodable", e.getMessage()));
         }
         String id = sub.getId() == null || sub.getId().isBlank() ? key : sub.getId();
+        if (id == null || id.isBlank()) {
+            return dead("", value, new StageException("ingest", "missing_id",
+                    "record has neither a Kafka key nor a submission id"));
+        }
+        if (!id.equals(sub.getId())) {
+            sub.setId(id); // the Kafka key names the structure when the submission does not
+        }
         try {
             FeaturizedCrystal fc = featurize.apply(sub);
             long now = System.currentTimeMillis();

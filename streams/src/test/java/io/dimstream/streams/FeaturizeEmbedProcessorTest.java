@@ -141,9 +141,23 @@ class FeaturizeEmbedProcessorTest {
         p.process(new Record<>("x", raw("x", "bad cif"), 1));
         p.process(new Record<>("y", "not avro".getBytes(), 2));
         p.process(new Record<>("z", null, 3));
-        assertEquals(2, context.forwarded().size());
+        p.process(new Record<>(null, raw("", "sites=1;x=1"), 4)); // no key, no submission id
+        assertEquals(3, context.forwarded().size());
         assertTrue(context.forwarded().stream()
                 .allMatch(f -> f.record().value() instanceof io.dimstream.schemas.DeadLetter));
         assertEquals(0, buffer.approximateNumEntries());
+        assertEquals(1, counters.get("dlq.ingest.missing_id"));
+    }
+
+    @Test
+    void theKafkaKeyNamesAStructureWhoseSubmissionHasNoId() throws Exception {
+        serve(1, "test-encoder scale=1");
+        FeaturizeEmbedProcessor p = processor(1);
+        p.process(new Record<>("key-7", raw("", "sites=1;x=1"), 1));
+        List<String> keys = context.forwarded().stream().map(f -> (String) f.record().key()).toList();
+        assertEquals(List.of("key-7", "key-7"), keys, "features and embedding keyed by the Kafka key");
+        CrystalFeatures f = (CrystalFeatures) context.forwarded().get(0).record().value();
+        assertEquals("key-7", f.getId());
+        assertEquals("key-7", embeddings().get(0).getId());
     }
 }
