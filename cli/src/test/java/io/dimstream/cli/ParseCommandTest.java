@@ -81,7 +81,7 @@ class ParseCommandTest {
         Result c = run(csv.toString());
         assertEquals(1, c.exit());
         assertEquals("mp-x", c.json().get(0).get("id").asText());
-        assertEquals(List.of("mp-y: data_y line 1: no atom sites (_atom_site_fract_x/y/z) in the data block [cif.no_atoms]"), c.errors());
+        assertEquals(List.of("mp-y: data_y line 1: no atom sites (_atom_site_fract_x/y/z or _atom_site_Cartn_x/y/z) in the data block [cif.no_atoms]"), c.errors());
     }
 
     @Test
