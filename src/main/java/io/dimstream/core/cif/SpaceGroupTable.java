@@ -33,7 +33,9 @@ import javax.xml.stream.XMLStreamReader;
  *   <li>every answer's rotations must preserve the cell's metric (a wrong setting is refused, not
  *       used).</li>
  * </ul>
- * Anything else (non-standard settings such as {@code P 21/n} or {@code P b n m}) returns a
+ * Non-standard settings of monoclinic and orthorhombic groups ({@code P 21/n}, {@code P b n m},
+ * {@code A 1 2/n 1}, ...) are found by {@link SettingSearch}: the standard operations in each International
+ * Tables setting, kept when exactly one fits the symbol. Anything else returns a
  * {@link Lookup#refusal()} saying why, and the parser keeps asking for the operations loop.
  */
 public final class SpaceGroupTable {
@@ -83,6 +85,8 @@ public final class SpaceGroupTable {
     private final Map<String, Entry> bySymbol;
     private final Map<Integer, Entry> standardByNumber;
     private final Map<Integer, Entry> rhombohedralByNumber;
+    /** Non-standard-setting searches by normalized symbol and IT number (the cell is checked per call). */
+    private final Map<String, Lookup> settings = new java.util.concurrent.ConcurrentHashMap<>();
 
     private SpaceGroupTable(List<Entry> entries) {
         Map<String, Entry> sym = new HashMap<>();
@@ -151,7 +155,20 @@ public final class SpaceGroupTable {
             return rhombohedral(hm, n.substring(1), suffix, itNumber, cell);
         }
         if (e == null) {
-            return Lookup.refuse("'" + hm + "' is not a standard-setting Hermann-Mauguin symbol known here");
+            StringBuilder lattice = new StringBuilder();
+            List<SettingSearch.Token> tokens = SettingSearch.parse(hm.trim(), lattice);
+            if (tokens == null) {
+                return Lookup.refuse("'" + hm + "' is not a standard-setting Hermann-Mauguin symbol known here");
+            }
+            String cacheKey = n + "|" + itNumber;
+            Lookup found = settings.get(cacheKey);
+            if (found == null) {
+                found = SettingSearch.find(hm, lattice.toString(), tokens, standardByNumber.values(), itNumber);
+                if (settings.size() < 1024) {
+                    settings.put(cacheKey, found);
+                }
+            }
+            return found.found() ? checked(hm, found.entry(), found.ops(), itNumber, cell) : found;
         }
         if (TWO_ORIGINS.contains(e.number())) {
             if (suffix.isEmpty()) {
@@ -210,16 +227,20 @@ public final class SpaceGroupTable {
     }
 
     private static Lookup checked(String hm, Entry e, int itNumber, double[] cell) {
+        return checked(hm, e, e.ops(), itNumber, cell);
+    }
+
+    private static Lookup checked(String hm, Entry e, List<SymOp> ops, int itNumber, double[] cell) {
         if (itNumber > 0 && itNumber != e.number()) {
             return Lookup.refuse("'" + hm + "' is space group No. " + e.number() + " but the block's IT number is "
                     + itNumber);
         }
-        String bad = metricViolation(e.ops(), cell);
+        String bad = metricViolation(ops, cell);
         if (bad != null) {
             return Lookup.refuse("the operations of '" + hm + "' (No. " + e.number() + ", setting " + e.symbol()
                     + ") do not fit the cell: " + bad);
         }
-        return new Lookup(e.ops(), e, null);
+        return new Lookup(ops, e, null);
     }
 
     /** Null when every rotation R keeps the metric G (RᵀGR = G within 0.5 %), else the first offender. */

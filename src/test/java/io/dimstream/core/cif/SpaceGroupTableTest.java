@@ -104,9 +104,9 @@ class SpaceGroupTableTest {
         assertFalse(other.found());
         assertTrue(other.refusal().contains("origin choice"), other.refusal());
 
-        var nonStandard = table.byHermannMauguin("P 21/n", 14, MONO);
-        assertFalse(nonStandard.found());
-        assertTrue(nonStandard.refusal().contains("not a standard-setting"), nonStandard.refusal());
+        var impossible = table.byHermannMauguin("P 21/b", 0, MONO); // a b-glide normal to b
+        assertFalse(impossible.found());
+        assertTrue(impossible.refusal().contains("nor a monoclinic/orthorhombic setting"), impossible.refusal());
 
         var mismatch = table.byHermannMauguin("P 21/c", 62, MONO);
         assertFalse(mismatch.found());
@@ -115,6 +115,43 @@ class SpaceGroupTableTest {
         var metric = table.byHermannMauguin("P 4/m m m", 0, ORTHO);
         assertFalse(metric.found(), "tetragonal operations on a cell with a != b");
         assertTrue(metric.refusal().contains("do not fit the cell"), metric.refusal());
+    }
+
+    static String xyz(List<SymOp> ops) {
+        java.util.TreeSet<String> out = new java.util.TreeSet<>();
+        String[] ax = {"x", "y", "z"};
+        for (SymOp op : ops) {
+            double[] r = op.rot();
+            double[] t = op.trans();
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < 3; i++) {
+                StringBuilder c = new StringBuilder();
+                for (int j = 0; j < 3; j++) {
+                    c.append(r[3 * i + j] == 1 ? "+" + ax[j] : r[3 * i + j] == -1 ? "-" + ax[j] : "");
+                }
+                double f = t[i] - Math.floor(t[i]);
+                sb.append(c.charAt(0) == '+' ? c.substring(1) : c).append(f == 0 ? "" : f == 0.5 ? "+1/2" : "+" + f);
+                sb.append(i < 2 ? "," : "");
+            }
+            out.add(sb.toString());
+        }
+        return String.join(" ", out);
+    }
+
+    @Test
+    void nonStandardMonoclinicAndOrthorhombicSettingsGiveTheInternationalTablesOperations() {
+        // the operations as International Tables A lists them for these settings
+        assertEquals("-x+1/2,y+1/2,-z+1/2 -x,-y,-z x+1/2,-y+1/2,z+1/2 x,y,z",
+                xyz(table.byHermannMauguin("P 1 21/n 1", 14, MONO).ops()));
+        assertEquals("-x+1/2,y+1/2,-z -x,-y,-z x+1/2,-y+1/2,z x,y,z", xyz(table.byHermannMauguin("P21/a", 0, MONO).ops()));
+        assertEquals("-x+1/2,y+1/2,-z+1/2 -x+1/2,y+1/2,z -x,-y,-z -x,-y,z+1/2 x+1/2,-y+1/2,-z x+1/2,-y+1/2,z+1/2 "
+                + "x,y,-z+1/2 x,y,z", xyz(table.byHermannMauguin("Pbnm", 62, ORTHO).ops()));
+        var a2n = table.byHermannMauguin("A 1 2/n 1", 15, MONO);
+        assertEquals(15, a2n.entry().number());
+        assertTrue(xyz(a2n.ops()).contains("-x+1/2,y,-z+1/2"), "n-glide setting of C 1 2/c 1: " + xyz(a2n.ops()));
+        assertEquals(16, table.byHermannMauguin("B b m m", 63, ORTHO).ops().size());
+        var wrongNumber = table.byHermannMauguin("P b n m", 14, ORTHO);
+        assertFalse(wrongNumber.found(), "Pbnm is not a setting of No. 14");
     }
 
     @Test
