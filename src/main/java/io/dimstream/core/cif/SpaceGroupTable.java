@@ -28,8 +28,9 @@ import javax.xml.stream.XMLStreamReader;
  *       ({@code Cmce}, {@code Cmme}, {@code Ccce}, {@code Aem2}, {@code Aea2}) as their old names;</li>
  *   <li>rhombohedral groups: hexagonal or rhombohedral axes by the {@code :H}/{@code :R} suffix, or by
  *       the cell when there is none;</li>
- *   <li>the 24 groups with two origin choices only with an explicit {@code :1}/{@code :2} that
- *       matches the table's origin — otherwise the symbol is ambiguous and refused;</li>
+ *   <li>the 24 groups with two origin choices only with an explicit {@code :1} (the table's origin) or
+ *       {@code :2} (generated from its Hall symbol, {@link #ORIGIN_2_HALL}) — otherwise the symbol is
+ *       ambiguous and refused;</li>
  *   <li>every answer's rotations must preserve the cell's metric (a wrong setting is refused, not
  *       used).</li>
  * </ul>
@@ -45,6 +46,20 @@ public final class SpaceGroupTable {
     /** Space groups with two origin choices in International Tables A. */
     static final Set<Integer> TWO_ORIGINS = Set.of(48, 50, 59, 68, 70, 85, 86, 88, 125, 126, 129, 130, 133, 134,
             137, 138, 141, 142, 201, 203, 222, 224, 227, 228);
+
+    /**
+     * Hall symbols of origin choice 2 (origin at a centre of symmetry) of the {@link #TWO_ORIGINS} groups,
+     * International Tables A / Hall (1981) notation; the table itself holds origin choice 1.
+     */
+    static final Map<Integer, String> ORIGIN_2_HALL = Map.ofEntries(
+            Map.entry(48, "-P 2ab 2bc"), Map.entry(50, "-P 2ab 2b"), Map.entry(59, "-P 2ab 2a"),
+            Map.entry(68, "-C 2b 2bc"), Map.entry(70, "-F 2uv 2vw"), Map.entry(85, "-P 4a"),
+            Map.entry(86, "-P 4bc"), Map.entry(88, "-I 4ad"), Map.entry(125, "-P 4a 2b"),
+            Map.entry(126, "-P 4a 2bc"), Map.entry(129, "-P 4a 2a"), Map.entry(130, "-P 4a 2ac"),
+            Map.entry(133, "-P 4ac 2b"), Map.entry(134, "-P 4ac 2bc"), Map.entry(137, "-P 4ac 2a"),
+            Map.entry(138, "-P 4ac 2ac"), Map.entry(141, "-I 4bd 2"), Map.entry(142, "-I 4bd 2c"),
+            Map.entry(201, "-P 2ab 2bc 3"), Map.entry(203, "-F 2uv 2vw 3"), Map.entry(222, "-P 4a 2bc 3"),
+            Map.entry(224, "-P 4bc 2bc 3"), Map.entry(227, "-F 4vw 2vw 3"), Map.entry(228, "-F 4cvw 2vw 3"));
 
     private static final Map<String, String> NEW_E_SYMBOLS = Map.of(
             "cmce", "cmca", "cmme", "cmma", "ccce", "ccca", "aem2", "abm2", "aea2", "aba2");
@@ -174,6 +189,10 @@ public final class SpaceGroupTable {
             if (suffix.isEmpty()) {
                 return Lookup.refuse("space group '" + hm + "' (No. " + e.number()
                         + ") has two origin choices and the symbol names neither (':1' or ':2')");
+            }
+            if (suffix.equals("2") && e.origin() == 1) {
+                List<SymOp> ops = HallSymbol.generate(ORIGIN_2_HALL.get(e.number()));
+                return checked(hm, e, ops, itNumber, cell);
             }
             if (!suffix.equals(String.valueOf(e.origin()))) {
                 return Lookup.refuse("space group '" + hm + "' origin choice " + suffix

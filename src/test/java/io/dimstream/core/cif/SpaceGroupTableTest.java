@@ -98,11 +98,10 @@ class SpaceGroupTableTest {
         var origin = table.byHermannMauguin("F d -3 m", 227, CUBIC);
         assertFalse(origin.found());
         assertTrue(origin.refusal().contains("two origin choices"), origin.refusal());
-        var tableOrigin = table.standard().get(227).origin();
-        assertTrue(table.byHermannMauguin("F d -3 m :" + tableOrigin, 227, CUBIC).found());
-        var other = table.byHermannMauguin("F d -3 m :" + (3 - tableOrigin), 227, CUBIC);
-        assertFalse(other.found());
-        assertTrue(other.refusal().contains("origin choice"), other.refusal());
+        assertEquals(192, table.byHermannMauguin("F d -3 m :1", 227, CUBIC).ops().size());
+        var two = table.byHermannMauguin("F d -3 m :2", 227, CUBIC);
+        assertEquals(192, two.ops().size());
+        assertTrue(xyz(two.ops()).contains("-x,-y,-z"), "origin choice 2 is at a centre of symmetry");
 
         var impossible = table.byHermannMauguin("P 21/b", 0, MONO); // a b-glide normal to b
         assertFalse(impossible.found());
@@ -152,6 +151,59 @@ class SpaceGroupTableTest {
         assertEquals(16, table.byHermannMauguin("B b m m", 63, ORTHO).ops().size());
         var wrongNumber = table.byHermannMauguin("P b n m", 14, ORTHO);
         assertFalse(wrongNumber.found(), "Pbnm is not a setting of No. 14");
+    }
+
+    /** (R, t) in coordinates with the origin moved to p: (R, Rp + t − p). */
+    static List<SymOp> shifted(List<SymOp> ops, double[] p) {
+        List<SymOp> out = new java.util.ArrayList<>();
+        for (SymOp op : ops) {
+            double[] r = op.rot();
+            double[] t = op.trans();
+            double[] nt = new double[3];
+            for (int i = 0; i < 3; i++) {
+                nt[i] = t[i] - p[i] + r[3 * i] * p[0] + r[3 * i + 1] * p[1] + r[3 * i + 2] * p[2];
+            }
+            out.add(new SymOp(r, nt));
+        }
+        return out;
+    }
+
+    static Set<String> keys(List<SymOp> ops) {
+        Set<String> k = new java.util.TreeSet<>();
+        for (SymOp op : ops) {
+            k.add(key(op));
+        }
+        return k;
+    }
+
+    @Test
+    void originChoiceTwoIsTheTablesGroupMovedToACentreOfSymmetry() {
+        assertEquals(SpaceGroupTable.TWO_ORIGINS, SpaceGroupTable.ORIGIN_2_HALL.keySet());
+        List<Integer> failures = new java.util.ArrayList<>();
+        for (int n : new java.util.TreeSet<>(SpaceGroupTable.TWO_ORIGINS)) {
+            var e = table.standard().get(n);
+            assertEquals(1, e.origin(), "the table holds origin choice 1 of No. " + n);
+            List<SymOp> two = HallSymbol.generate(SpaceGroupTable.ORIGIN_2_HALL.get(n));
+            assertEquals(e.ops().size(), two.size(), "No. " + n + ": same order");
+            Set<String> target = keys(two);
+            assertTrue(target.contains(key(new SymOp(new double[] {-1, 0, 0, 0, -1, 0, 0, 0, -1}, new double[3]))),
+                    "No. " + n + ": inversion at the origin");
+            boolean sameGroup = false;
+            for (SymOp op : e.ops()) { // origin 2 sits on an inversion centre (t + lattice vector)/2 of origin 1
+                double[] r = op.rot();
+                if (r[0] == -1 && r[4] == -1 && r[8] == -1 && r[1] == 0 && r[3] == 0) {
+                    double[] t = op.trans();
+                    for (int m = 0; m < 8; m++) {
+                        double[] p = {(t[0] + (m & 1)) / 2, (t[1] + (m >> 1 & 1)) / 2, (t[2] + (m >> 2 & 1)) / 2};
+                        sameGroup |= keys(shifted(e.ops(), p)).equals(target);
+                    }
+                }
+            }
+            if (!sameGroup) {
+                failures.add(n);
+            }
+        }
+        assertEquals(List.of(), failures, "groups whose origin 2 is not origin 1 moved to an inversion centre");
     }
 
     @Test
