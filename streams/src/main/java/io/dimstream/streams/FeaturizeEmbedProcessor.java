@@ -13,6 +13,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -48,6 +49,11 @@ import org.slf4j.LoggerFactory;
  * </ul>
  * While no model serves, records wait in the buffer (up to {@code buffer.max.records}, the rest
  * are left to the backfill) and are embedded when the first model appears.
+ *
+ * <p>The processor also sees every update of the corpus table (the features topic, merged into its
+ * input). A record embedded live with an older model reaches the corpus only after its transaction
+ * commits; if the backfill of a newer version has already walked past its key by then, the update
+ * queues it for re-embedding here, so every id still gets exactly one embedding per version.
  */
 final class FeaturizeEmbedProcessor implements Processor<String, byte[], String, SpecificRecord> {
 
@@ -85,6 +91,10 @@ final class FeaturizeEmbedProcessor implements Processor<String, byte[], String,
     private TimestampedKeyValueStore<String, byte[]> corpus;
     /** The buffer's ids in arrival order (the store itself is keyed, not ordered). */
     private final LinkedHashMap<String, Pending> pending = new LinkedHashMap<>();
+    /** Corpus ids that reached the corpus after the backfill of the serving version walked past them. */
+    private final java.util.LinkedHashSet<String> late = new java.util.LinkedHashSet<>();
+    /** The {@code backfill-progress} record, cached (this processor is its only writer). */
+    private Progress progress;
     private String taskId;
     private long lastProgressLog;
 
@@ -111,11 +121,13 @@ final class FeaturizeEmbedProcessor implements Processor<String, byte[], String,
                 pending.put(it.next().key, new Pending(null, 0));
             }
         }
+        this.progress = Progress.parse(progressStore.get(PROGRESS_KEY));
         if (!pending.isEmpty()) {
             log.info("task {}: {} buffered records restored, will be embedded", taskId, pending.size());
         }
         context.schedule(Duration.ofMillis(s.maxWaitMs()), PunctuationType.WALL_CLOCK_TIME, ts -> {
             flush();
+            embedLate();
             if (s.backfillEnabled() && pending.size() < s.batchSize()) {
                 backfillStep();
             }
@@ -124,6 +136,10 @@ final class FeaturizeEmbedProcessor implements Processor<String, byte[], String,
 
     @Override
     public void process(Record<String, byte[]> record) {
+        if (context.recordMetadata().map(m -> s.featuresTopic().equals(m.topic())).orElse(false)) {
+            corpusUpdated(record.key(), record.value());
+            return;
+        }
         if (record.value() == null) {
             return; // a tombstone on the raw topic carries nothing to featurize
         }
@@ -145,6 +161,68 @@ final class FeaturizeEmbedProcessor implements Processor<String, byte[], String,
         if (pending.size() >= s.batchSize()) {
             flush();
         }
+    }
+
+    /**
+     * A corpus record arrived (or changed). Queued for the serving version when it is not embedded with
+     * it, not waiting in the buffer, and the backfill of that version has already passed its key (the
+     * backfill itself covers the keys ahead of it).
+     */
+    private void corpusUpdated(String id, byte[] features) {
+        if (id == null || features == null || pending.containsKey(id) || !s.backfillEnabled()) {
+            return;
+        }
+        Optional<Integer> serving = models.currentVersion();
+        if (serving.isEmpty()) {
+            return; // the first model's backfill walks the whole corpus
+        }
+        int v = serving.get();
+        Integer done = embedded.get(id);
+        if (done != null && done >= v) {
+            return;
+        }
+        Progress p = progress;
+        if (p.version == v && (p.done || p.lastKey != null && compareKeys(id, p.lastKey) <= 0)) {
+            late.add(id);
+        }
+    }
+
+    /** The order of the corpus store: keys compared as UTF-8 bytes, unsigned. */
+    static int compareKeys(String a, String b) {
+        byte[] x = a.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] y = b.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return java.util.Arrays.compareUnsigned(x, y);
+    }
+
+    /** Re-embeds the corpus records queued by {@link #corpusUpdated} with the serving model. */
+    void embedLate() {
+        if (late.isEmpty()) {
+            return;
+        }
+        models.withModel(serving -> {
+            List<Item> todo = new ArrayList<>();
+            java.util.Iterator<String> it = late.iterator();
+            while (it.hasNext() && todo.size() < MAX_BATCHES_PER_FLUSH * s.batchSize()) {
+                String id = it.next();
+                it.remove();
+                Integer done = embedded.get(id);
+                ValueAndTimestamp<byte[]> vt = corpus.get(id);
+                if (pending.containsKey(id) || done != null && done >= serving.version() || vt == null
+                        || vt.value() == null) {
+                    continue;
+                }
+                Item item = corpusItem(id, vt.value(), serving);
+                if (item != null) {
+                    todo.add(item);
+                }
+            }
+            for (int i = 0; i < todo.size(); i += s.batchSize()) {
+                embedAndForward(serving, todo.subList(i, Math.min(todo.size(), i + s.batchSize())), true);
+            }
+            counters.add("backfill.embedded", todo.size());
+            counters.add("backfill.late", todo.size());
+            return null;
+        });
     }
 
     /**
@@ -199,13 +277,13 @@ final class FeaturizeEmbedProcessor implements Processor<String, byte[], String,
     void backfillStep() {
         models.withModel(serving -> {
             int v = serving.version();
-            Progress p = Progress.parse(progressStore.get(PROGRESS_KEY));
+            Progress p = progress;
             if (p.version > v || p.version == v && p.done) {
                 return null;
             }
             if (p.version < v) {
                 p = new Progress(v, null, 0, 0, false);
-                progressStore.put(PROGRESS_KEY, p.format());
+                saveProgress(p);
                 log.info("task {}: backfill of model v{} starts over ~{} corpus records", taskId, v,
                         corpus.approximateNumEntries());
             }
@@ -253,7 +331,7 @@ final class FeaturizeEmbedProcessor implements Processor<String, byte[], String,
             counters.add("backfill.embedded", todo.size());
             counters.add("backfill.scanned", scanned);
             p = new Progress(v, lastKey, p.embedded + todo.size(), p.scanned + scanned, exhausted);
-            progressStore.put(PROGRESS_KEY, p.format());
+            saveProgress(p);
             backfillStatus.update(taskId, new BackfillStatus.TaskProgress(v, p.embedded, p.scanned,
                     Math.max(p.scanned, corpus.approximateNumEntries()), p.done));
             long now = System.currentTimeMillis();
@@ -267,6 +345,11 @@ final class FeaturizeEmbedProcessor implements Processor<String, byte[], String,
             }
             return null;
         });
+    }
+
+    private void saveProgress(Progress p) {
+        progressStore.put(PROGRESS_KEY, p.format());
+        progress = p;
     }
 
     /** A corpus record as an item to embed, or null (dead-lettered) when it cannot be embedded by this model. */

@@ -74,10 +74,14 @@ public final class TopologyFactory {
         AvroSerde<DeadLetter> dlqSerde = AvroSerde.of(DeadLetter.class);
         StreamsBuilder b = new StreamsBuilder();
 
-        // 1. features (the corpus table, serialized bytes): read by the backfill only
-        b.table(t.features(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("features"),
-                Materialized.<String, byte[], KeyValueStore<Bytes, byte[]>>as(CORPUS_STORE)
-                        .withKeySerde(Serdes.String()).withValueSerde(Serdes.ByteArray()).withCachingDisabled());
+        // 1. features (the corpus table, serialized bytes): walked by the backfill; its updates also reach
+        //    the processor (records embedded live with an older model that land behind the backfill)
+        KStream<String, byte[]> corpusUpdates = b
+                .table(t.features(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("features"),
+                        Materialized.<String, byte[], KeyValueStore<Bytes, byte[]>>as(CORPUS_STORE)
+                                .withKeySerde(Serdes.String()).withValueSerde(Serdes.ByteArray())
+                                .withCachingDisabled())
+                .toStream(Named.as("corpus-updates"));
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(BUFFER_STORE), Serdes.String(),
                 Serdes.ByteArray()).withCachingDisabled());
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EMBEDDED_STORE), Serdes.String(),
@@ -93,6 +97,7 @@ public final class TopologyFactory {
                 config.getLong(StreamsAppConfig.PROGRESS_INTERVAL_MS), t.raw(), t.features());
         KStream<String, SpecificRecord> out = b
                 .stream(t.raw(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("raw"))
+                .merge(corpusUpdates, Named.as("raw-and-corpus-updates"))
                 .process(() -> new FeaturizeEmbedProcessor(stage, models, counters, backfillRate, backfillStatus,
                                 settings),
                         Named.as("featurize-embed"), CORPUS_STORE, BUFFER_STORE, EMBEDDED_STORE, BACKFILL_STORE);

@@ -36,6 +36,7 @@ class FeaturizeEmbedProcessorTest {
     MockProcessorContext<String, SpecificRecord> context;
     KeyValueStore<String, byte[]> buffer;
     KeyValueStore<String, Integer> embedded;
+    org.apache.kafka.streams.state.TimestampedKeyValueStore<String, byte[]> corpus;
 
     @BeforeEach
     void setUp() {
@@ -49,7 +50,7 @@ class FeaturizeEmbedProcessorTest {
                 Serdes.String(), Serdes.Integer()).withLoggingDisabled().build());
         add(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(TopologyFactory.BACKFILL_STORE), Serdes.String(),
                 Serdes.String()).withLoggingDisabled().build());
-        add(Stores.timestampedKeyValueStoreBuilder(Stores.inMemoryKeyValueStore(TopologyFactory.CORPUS_STORE),
+        corpus = add(Stores.timestampedKeyValueStoreBuilder(Stores.inMemoryKeyValueStore(TopologyFactory.CORPUS_STORE),
                 Serdes.String(), Serdes.ByteArray()).withLoggingDisabled().build());
     }
 
@@ -68,7 +69,7 @@ class FeaturizeEmbedProcessorTest {
         FeaturizeEmbedProcessor p = new FeaturizeEmbedProcessor(
                 new FeaturizeStage(TestModels.FAKE_FEATURIZE, "crystals.raw", counters), models, counters,
                 new RateLimiter(1000), new BackfillStatus(),
-                new FeaturizeEmbedProcessor.Settings(batchSize, 100, 1000, false, 5000, "crystals.raw",
+                new FeaturizeEmbedProcessor.Settings(batchSize, 100, 1000, true, 5000, "crystals.raw",
                         "crystals.features"));
         p.init(context);
         return p;
@@ -159,5 +160,55 @@ class FeaturizeEmbedProcessorTest {
         CrystalFeatures f = (CrystalFeatures) context.forwarded().get(0).record().value();
         assertEquals("key-7", f.getId());
         assertEquals("key-7", embeddings().get(0).getId());
+    }
+
+    @Test
+    void aRecordEmbeddedWithTheOldModelThatReachesTheCorpusBehindTheBackfillGetsTheNewVersion() throws Exception {
+        serve(1, "test-encoder scale=1");
+        FeaturizeEmbedProcessor p = processor(1);
+        context.setRecordMetadata("crystals.raw", 0, 0);
+        p.process(new Record<>("x", raw("x", "sites=2;x=1"), 1)); // embedded live with v1 at once
+        assertEquals(1, embedded.get("x"));
+        CrystalFeatures features = (CrystalFeatures) context.forwarded().get(0).record().value();
+        byte[] featureBytes = AvroSerde.of(CrystalFeatures.class).toBytes(features);
+
+        // v2 swaps in; its backfill walks the corpus before x's features have landed there (commit pending)
+        serve(2, "test-encoder scale=5");
+        p.backfillStep();
+        context.resetForwards();
+
+        // x's features arrive in the corpus table behind the finished backfill: queued, embedded with v2 once
+        corpus.put("x", org.apache.kafka.streams.state.ValueAndTimestamp.make(featureBytes, 2));
+        context.setRecordMetadata("crystals.features", 0, 0);
+        p.process(new Record<>("x", featureBytes, 2));
+        p.embedLate();
+        List<CrystalEmbedding> out = embeddings();
+        assertEquals(1, out.size());
+        assertEquals(2, out.get(0).getModelVersion());
+        assertEquals(true, out.get(0).getBackfill());
+        assertEquals(5.0f, out.get(0).getEmbedding().get(0));
+        assertEquals(2, embedded.get("x"));
+        context.resetForwards();
+        p.process(new Record<>("x", featureBytes, 3)); // the same corpus record again: nothing to do
+        p.embedLate();
+        assertTrue(embeddings().isEmpty());
+        assertEquals(1, counters.get("backfill.late"));
+    }
+
+    @Test
+    void corpusRecordsAheadOfTheBackfillAreLeftToIt() throws Exception {
+        serve(1, "test-encoder scale=1");
+        FeaturizeEmbedProcessor p = processor(1);
+        byte[] bytes = AvroSerde.of(CrystalFeatures.class).toBytes(TestModels.FAKE_FEATURIZE.apply(
+                CrystalSubmission.newBuilder().setId("y").setSource("t").setPayload("sites=1;x=1")
+                        .setSubmittedAt(Instant.ofEpochMilli(1)).build()).toAvro(1, 2));
+        corpus.put("y", org.apache.kafka.streams.state.ValueAndTimestamp.make(bytes, 1));
+        context.setRecordMetadata("crystals.features", 0, 0);
+        p.process(new Record<>("y", bytes, 1)); // v1's backfill has not started: it will find y itself
+        p.embedLate();
+        assertTrue(embeddings().isEmpty());
+        p.backfillStep();
+        assertEquals(List.of("y"), embeddings().stream().map(CrystalEmbedding::getId).toList());
+        assertEquals(0, counters.get("backfill.late"));
     }
 }
