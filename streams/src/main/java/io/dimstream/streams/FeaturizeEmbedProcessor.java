@@ -13,7 +13,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -53,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * <p>The processor also sees every update of the corpus table (the features topic, merged into its
  * input). A record embedded live with an older model reaches the corpus only after its transaction
  * commits; if the backfill of a newer version has already walked past its key by then, the update
- * queues it for re-embedding here, so every id still gets exactly one embedding per version.
+ * re-embeds it here, so every id still gets exactly one embedding per version.
  */
 final class FeaturizeEmbedProcessor implements Processor<String, byte[], String, SpecificRecord> {
 
@@ -91,8 +90,6 @@ final class FeaturizeEmbedProcessor implements Processor<String, byte[], String,
     private TimestampedKeyValueStore<String, byte[]> corpus;
     /** The buffer's ids in arrival order (the store itself is keyed, not ordered). */
     private final LinkedHashMap<String, Pending> pending = new LinkedHashMap<>();
-    /** Corpus ids that reached the corpus after the backfill of the serving version walked past them. */
-    private final java.util.LinkedHashSet<String> late = new java.util.LinkedHashSet<>();
     /** The {@code backfill-progress} record, cached (this processor is its only writer). */
     private Progress progress;
     private String taskId;
@@ -127,7 +124,6 @@ final class FeaturizeEmbedProcessor implements Processor<String, byte[], String,
         }
         context.schedule(Duration.ofMillis(s.maxWaitMs()), PunctuationType.WALL_CLOCK_TIME, ts -> {
             flush();
-            embedLate();
             if (s.backfillEnabled() && pending.size() < s.batchSize()) {
                 backfillStep();
             }
@@ -164,27 +160,30 @@ final class FeaturizeEmbedProcessor implements Processor<String, byte[], String,
     }
 
     /**
-     * A corpus record arrived (or changed). Queued for the serving version when it is not embedded with
-     * it, not waiting in the buffer, and the backfill of that version has already passed its key (the
-     * backfill itself covers the keys ahead of it).
+     * A corpus record arrived (or changed). Embedded right away with the serving version when it is not
+     * embedded with it, not waiting in the buffer, and the backfill of that version has already passed
+     * its key (the backfill itself covers the keys ahead of it). Right away, not queued: the embedding
+     * then commits in the same transaction as the corpus offset, so a crash cannot lose it.
      */
     private void corpusUpdated(String id, byte[] features) {
         if (id == null || features == null || pending.containsKey(id) || !s.backfillEnabled()) {
             return;
         }
-        Optional<Integer> serving = models.currentVersion();
-        if (serving.isEmpty()) {
-            return; // the first model's backfill walks the whole corpus
-        }
-        int v = serving.get();
-        Integer done = embedded.get(id);
-        if (done != null && done >= v) {
-            return;
-        }
-        Progress p = progress;
-        if (p.version == v && (p.done || p.lastKey != null && compareKeys(id, p.lastKey) <= 0)) {
-            late.add(id);
-        }
+        models.withModel(serving -> {
+            int v = serving.version();
+            Integer done = embedded.get(id);
+            Progress p = progress;
+            boolean behind = p.version == v && (p.done || p.lastKey != null && compareKeys(id, p.lastKey) <= 0);
+            if ((done == null || done < v) && behind) {
+                Item item = corpusItem(id, features, serving);
+                if (item != null) {
+                    embedAndForward(serving, List.of(item), true);
+                    counters.add("backfill.embedded", 1);
+                    counters.add("backfill.late", 1);
+                }
+            }
+            return null;
+        }); // no model yet: the first model's backfill walks the whole corpus
     }
 
     /** The order of the corpus store: keys compared as UTF-8 bytes, unsigned. */
@@ -192,37 +191,6 @@ final class FeaturizeEmbedProcessor implements Processor<String, byte[], String,
         byte[] x = a.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         byte[] y = b.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         return java.util.Arrays.compareUnsigned(x, y);
-    }
-
-    /** Re-embeds the corpus records queued by {@link #corpusUpdated} with the serving model. */
-    void embedLate() {
-        if (late.isEmpty()) {
-            return;
-        }
-        models.withModel(serving -> {
-            List<Item> todo = new ArrayList<>();
-            java.util.Iterator<String> it = late.iterator();
-            while (it.hasNext() && todo.size() < MAX_BATCHES_PER_FLUSH * s.batchSize()) {
-                String id = it.next();
-                it.remove();
-                Integer done = embedded.get(id);
-                ValueAndTimestamp<byte[]> vt = corpus.get(id);
-                if (pending.containsKey(id) || done != null && done >= serving.version() || vt == null
-                        || vt.value() == null) {
-                    continue;
-                }
-                Item item = corpusItem(id, vt.value(), serving);
-                if (item != null) {
-                    todo.add(item);
-                }
-            }
-            for (int i = 0; i < todo.size(); i += s.batchSize()) {
-                embedAndForward(serving, todo.subList(i, Math.min(todo.size(), i + s.batchSize())), true);
-            }
-            counters.add("backfill.embedded", todo.size());
-            counters.add("backfill.late", todo.size());
-            return null;
-        });
     }
 
     /**

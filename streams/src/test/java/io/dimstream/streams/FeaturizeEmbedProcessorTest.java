@@ -177,11 +177,10 @@ class FeaturizeEmbedProcessorTest {
         p.backfillStep();
         context.resetForwards();
 
-        // x's features arrive in the corpus table behind the finished backfill: queued, embedded with v2 once
+        // x's features arrive in the corpus table behind the finished backfill: embedded with v2, once
         corpus.put("x", org.apache.kafka.streams.state.ValueAndTimestamp.make(featureBytes, 2));
         context.setRecordMetadata("crystals.features", 0, 0);
         p.process(new Record<>("x", featureBytes, 2));
-        p.embedLate();
         List<CrystalEmbedding> out = embeddings();
         assertEquals(1, out.size());
         assertEquals(2, out.get(0).getModelVersion());
@@ -190,7 +189,6 @@ class FeaturizeEmbedProcessorTest {
         assertEquals(2, embedded.get("x"));
         context.resetForwards();
         p.process(new Record<>("x", featureBytes, 3)); // the same corpus record again: nothing to do
-        p.embedLate();
         assertTrue(embeddings().isEmpty());
         assertEquals(1, counters.get("backfill.late"));
     }
@@ -205,7 +203,6 @@ class FeaturizeEmbedProcessorTest {
         corpus.put("y", org.apache.kafka.streams.state.ValueAndTimestamp.make(bytes, 1));
         context.setRecordMetadata("crystals.features", 0, 0);
         p.process(new Record<>("y", bytes, 1)); // v1's backfill has not started: it will find y itself
-        p.embedLate();
         assertTrue(embeddings().isEmpty());
         p.backfillStep();
         assertEquals(List.of("y"), embeddings().stream().map(CrystalEmbedding::getId).toList());
