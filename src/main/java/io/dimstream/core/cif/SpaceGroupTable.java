@@ -64,7 +64,11 @@ public final class SpaceGroupTable {
     private static final Map<String, String> NEW_E_SYMBOLS = Map.of(
             "cmce", "cmca", "cmme", "cmma", "ccce", "ccca", "aem2", "abm2", "aea2", "aba2");
 
-    private static final Pattern SUFFIX = Pattern.compile("^(.*):(1|2|h|r)$");
+    /**
+     * Setting suffixes: {@code :1}/{@code :2} (origin choice), {@code :H}/{@code :R} (rhombohedral axes),
+     * and the ICSD spellings without a colon — {@code S}/{@code Z} for origin choice 1/2, {@code H}/{@code R}.
+     */
+    private static final Pattern SUFFIX = Pattern.compile("^(.*):(1|2|h|r|s|z)$|^(.*?)(h|r|s|z)$");
 
     /** One table entry. {@code number} is the IT number (1–230). */
     public record Entry(int key, int number, String symbol, List<SymOp> ops) {
@@ -156,11 +160,13 @@ public final class SpaceGroupTable {
         Entry e = bySymbol.get(n);
         if (e == null) {
             Matcher m = SUFFIX.matcher(n);
-            if (m.matches() && !m.group(1).isEmpty()) {
-                String base = m.group(1);
-                if (bySymbol.containsKey(base) || base.startsWith("r") || NEW_E_SYMBOLS.containsKey(base)) {
+            if (m.matches()) {
+                String base = m.group(1) != null ? m.group(1) : m.group(3);
+                String suf = m.group(1) != null ? m.group(2) : m.group(4);
+                if (!base.isEmpty()
+                        && (bySymbol.containsKey(base) || base.startsWith("r") || NEW_E_SYMBOLS.containsKey(base))) {
                     n = base;
-                    suffix = m.group(2);
+                    suffix = suf.equals("s") ? "1" : suf.equals("z") ? "2" : suf;
                 }
             }
             n = NEW_E_SYMBOLS.getOrDefault(n, n);

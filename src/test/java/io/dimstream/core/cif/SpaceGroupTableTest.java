@@ -94,6 +94,19 @@ class SpaceGroupTableTest {
     }
 
     @Test
+    void icsdStyleSuffixesWithoutAColon() {
+        // ICSD writes origin choices as S (1) / Z (2) and rhombohedral axes as H / R, after a space
+        assertEquals(xyz(table.byHermannMauguin("F d -3 m :2", 227, CUBIC).ops()),
+                xyz(table.byHermannMauguin("F d -3 m Z", 227, CUBIC).ops()));
+        assertEquals(xyz(table.byHermannMauguin("F d -3 m :1", 227, CUBIC).ops()),
+                xyz(table.byHermannMauguin("Fd-3mS", 227, CUBIC).ops()));
+        assertEquals(36, table.byHermannMauguin("R -3 m H", 166, HEX).ops().size());
+        assertEquals(12, table.byHermannMauguin("R -3 m R", 166, RHOMBO).ops().size());
+        assertEquals(8, table.byHermannMauguin("P m m n Z", 59, ORTHO).ops().size());
+        assertFalse(table.byHermannMauguin("P m m n", 59, ORTHO).found(), "no suffix: still ambiguous");
+    }
+
+    @Test
     void ambiguousOrInconsistentSymbolsAreRefusedWithTheReason() {
         var origin = table.byHermannMauguin("F d -3 m", 227, CUBIC);
         assertFalse(origin.found());
