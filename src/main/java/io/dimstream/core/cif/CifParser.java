@@ -532,7 +532,7 @@ public final class CifParser {
             boolean cartesian = axisTag.equals("_atom_site_Cartn_");
             Lattice lattice = lattice();
             CartesianFrame frame = cartesian ? cartesianFrame(lattice) : null;
-            List<SymOp> ops = symops();
+            List<SymOp> ops = symops(lattice);
             Column label = col("_atom_site_label");
             Column type = col("_atom_site_type_symbol");
             Column occ = col("_atom_site_occupancy");
@@ -685,7 +685,7 @@ public final class CifParser {
          * operations loop nor a Hall symbol ({@link SpaceGroupTable}); P 1 or no symmetry information
          * at all means the sites are the whole cell.
          */
-        private List<SymOp> fromSymbolOrNumber() {
+        private List<SymOp> fromSymbolOrNumber(Lattice lattice) {
             Column hm = null;
             String hmTag = null;
             for (String t : HM_TAGS) {
@@ -715,7 +715,7 @@ public final class CifParser {
                 if (sym.equals("p1") && number <= 1) {
                     return List.of(SymOp.IDENTITY);
                 }
-                SpaceGroupTable.Lookup l = SpaceGroupTable.get().byHermannMauguin(hm.get(0), number, cellParameters());
+                SpaceGroupTable.Lookup l = SpaceGroupTable.get().byHermannMauguin(hm.get(0), number, cellParameters(lattice));
                 if (l.found()) {
                     return l.ops();
                 }
@@ -723,7 +723,7 @@ public final class CifParser {
                         + hm.get(0) + "': " + l.refusal() + missing);
             }
             if (num != null && number > 1) {
-                SpaceGroupTable.Lookup l = SpaceGroupTable.get().byNumber(number, cellParameters());
+                SpaceGroupTable.Lookup l = SpaceGroupTable.get().byNumber(number, cellParameters(lattice));
                 if (l.found()) {
                     return l.ops();
                 }
@@ -733,10 +733,11 @@ public final class CifParser {
             return List.of(SymOp.IDENTITY); // no symmetry information at all, or P 1: the sites are the cell
         }
 
-        private double[] cellParameters() {
-            return new double[] {cellValue("_cell_length_a", Double.NaN), cellValue("_cell_length_b", Double.NaN),
-                cellValue("_cell_length_c", Double.NaN), cellValue("_cell_angle_alpha", 90),
-                cellValue("_cell_angle_beta", 90), cellValue("_cell_angle_gamma", 90)};
+        /** a, b, c, α, β, γ of the block's (already parsed) cell. */
+        private static double[] cellParameters(Lattice lattice) {
+            double[] l = lattice.lengths();
+            double[] a = lattice.angles();
+            return new double[] {l[0], l[1], l[2], a[0], a[1], a[2]};
         }
 
         private Column firstCoordinateColumn() {
@@ -832,7 +833,7 @@ public final class CifParser {
             return v;
         }
 
-        private List<SymOp> symops() {
+        private List<SymOp> symops(Lattice lattice) {
             Column ops = null;
             String opsTag = null;
             for (String t : SYMOP_TAGS) {
@@ -854,7 +855,7 @@ public final class CifParser {
                                 + "' is not valid and loop _symmetry_equiv_pos_as_xyz or _space_group_symop_operation_xyz is missing");
                     }
                 }
-                return fromSymbolOrNumber();
+                return fromSymbolOrNumber(lattice);
             }
             if (ops.rows() > MAX_SYMOPS) {
                 throw error(CifException.TOO_LARGE, ops.line(0), "more than " + MAX_SYMOPS + " symmetry operations");

@@ -78,7 +78,8 @@ public final class SpaceGroupTable {
                 double[] r = op.rot();
                 double[] t = op.trans();
                 if (r[0] == -1 && r[4] == -1 && r[8] == -1 && r[1] == 0 && r[2] == 0 && r[3] == 0 && r[5] == 0
-                        && r[6] == 0 && r[7] == 0 && frac(t[0]) == 0 && frac(t[1]) == 0 && frac(t[2]) == 0) {
+                        && r[6] == 0 && r[7] == 0 && CifParser.wrap(t[0]) == 0 && CifParser.wrap(t[1]) == 0
+                        && CifParser.wrap(t[2]) == 0) {
                     return 2;
                 }
             }
@@ -304,11 +305,6 @@ public final class SpaceGroupTable {
 
     private static boolean near(double a, double b) {
         return Math.abs(a - b) < 0.05;
-    }
-
-    private static double frac(double v) {
-        double f = v - Math.floor(v);
-        return f > 1 - 1e-9 ? 0 : f;
     }
 
     /** Lower case, no spaces or underscores; {@code "P 1 21/c 1"} → {@code "p121/c1"}. */

@@ -171,10 +171,13 @@ final class FeaturizeEmbedProcessor implements Processor<String, byte[], String,
         }
         models.withModel(serving -> {
             int v = serving.version();
-            Integer done = embedded.get(id);
             Progress p = progress;
             boolean behind = p.version == v && (p.done || p.lastKey != null && compareKeys(id, p.lastKey) <= 0);
-            if ((done == null || done < v) && behind) {
+            if (!behind) {
+                return null; // the backfill will reach it (or has not started)
+            }
+            Integer done = embedded.get(id);
+            if (done == null || done < v) {
                 Item item = corpusItem(id, features, serving);
                 if (item != null) {
                     embedAndForward(serving, List.of(item), true);
