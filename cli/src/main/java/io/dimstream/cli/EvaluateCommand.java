@@ -1,15 +1,15 @@
 package io.dimstream.cli;
 
-import io.dimstream.predict.heads.HeadException;
-import io.dimstream.trainer.eval.DimBackend;
-import io.dimstream.trainer.eval.EvalConfig;
-import io.dimstream.trainer.eval.EvalData;
-import io.dimstream.trainer.eval.EvalException;
-import io.dimstream.trainer.eval.EvalReport;
-import io.dimstream.trainer.eval.EvalSplit;
-import io.dimstream.trainer.eval.Evaluation;
-import io.dimstream.trainer.eval.MagpieMean;
-import io.dimstream.trainer.eval.Method;
+import io.dimstream.heads.HeadException;
+import io.dimstream.eval.DimBackend;
+import io.dimstream.eval.EvalConfig;
+import io.dimstream.eval.EvalData;
+import io.dimstream.eval.EvalException;
+import io.dimstream.eval.EvalReport;
+import io.dimstream.eval.EvalSplit;
+import io.dimstream.eval.Evaluation;
+import io.dimstream.eval.MagpieMean;
+import io.dimstream.eval.Method;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;

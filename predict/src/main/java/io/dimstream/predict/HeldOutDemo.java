@@ -2,7 +2,7 @@ package io.dimstream.predict;
 
 import io.dimstream.core.kafka.AvroSerde;
 import io.dimstream.core.kafka.Topics;
-import io.dimstream.predict.heads.HeldOutEvaluation;
+import io.dimstream.heads.HeldOutEvaluation;
 import io.dimstream.schemas.Label;
 import java.time.Duration;
 import java.util.HashMap;

@@ -1,7 +1,7 @@
 package io.dimstream.predict;
 
 import io.dimstream.core.kafka.AvroSerde;
-import io.dimstream.predict.heads.HeldOutEvaluation;
+import io.dimstream.heads.HeldOutEvaluation;
 import io.dimstream.schemas.Prediction;
 import java.time.Duration;
 import java.util.HashMap;

@@ -7,7 +7,7 @@ import io.dimstream.core.kafka.AvroSerde;
 import io.dimstream.core.kafka.Topics;
 import io.dimstream.predict.HeldOutDemo;
 import io.dimstream.predict.PredictionEvaluator;
-import io.dimstream.predict.heads.HeldOutEvaluation;
+import io.dimstream.heads.HeldOutEvaluation;
 import io.dimstream.schemas.CrystalEmbedding;
 import io.dimstream.schemas.CrystalSubmission;
 import io.dimstream.schemas.DeadLetter;

@@ -62,7 +62,7 @@ public final class LabelLoader {
 
     /**
      * The held-out split: CRC32 of the UTF-8 id, mod 10000, below fraction·10000. The same rule as
-     * {@code io.dimstream.predict.heads.HeldOutEvaluation.isTest}, so ingest and evaluation agree.
+     * {@code io.dimstream.heads.HeldOutEvaluation.isTest}, so ingest and evaluation agree.
      */
     public static boolean isHeldOut(String id, double fraction) {
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();

@@ -1,0 +1,19 @@
+package io.dimstream.heads;
+
+import java.util.Map;
+
+/**
+ * A head fitted on all labelled rows, with its cross-validated quality (exact leave-one-out for ridge, k-fold
+ * for the MLP).
+ *
+ * @param head     the head refitted on all rows with the chosen hyper-parameters
+ * @param cvMae    cross-validated mean absolute error of the chosen setting (NaN if too few rows)
+ * @param cvRmse   same, root mean squared error
+ * @param n        rows used
+ * @param details  chosen hyper-parameters (for logs/reports)
+ */
+public record FittedHead(Head head, double cvMae, double cvRmse, int n, Map<String, Double> details) {
+    public FittedHead {
+        details = Map.copyOf(details);
+    }
+}

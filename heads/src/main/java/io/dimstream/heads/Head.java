@@ -1,0 +1,21 @@
+package io.dimstream.heads;
+
+/** A fitted regression head: embedding in, property value out. Immutable and thread-safe. */
+public interface Head {
+
+    /** Input dimension. */
+    int dim();
+
+    double predict(double[] x);
+
+    default double predict(float[] x) {
+        double[] d = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            d[i] = x[i];
+        }
+        return predict(d);
+    }
+
+    /** Short description (kind and hyper-parameters), e.g. {@code ridge(alpha=0.1, loo)}. */
+    String describe();
+}

@@ -1,5 +1,0 @@
-package io.dimstream.trainer.eval;
-
-/** One run of the protocol: a method fitted on {@code labels} labelled structures drawn with {@code seed}. */
-public record RunResult(String property, String method, int labels, long seed, double mae) {
-}
