@@ -48,12 +48,21 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--labels", split = ",", description = "label counts (default: 50,100,250,1000)")
     List<Integer> labels;
 
-    @Option(names = "--seeds", split = ",", description = "seeds (default 0,1,2; quick: 0,1)")
+    @Option(names = "--seeds", split = ",", description = "Seeds (default 0,1,2,3,4; quick: 0,1).")
     List<Long> seeds;
 
-    @Option(names = "--methods", split = ",", description = "subset of: dim-ridge,dim-mlp,random-ridge,random-mlp,"
-            + "composition-ridge,dim-finetune,random-finetune (default: all)")
+    @Option(names = "--methods", split = ",", description = "A subset of: ${COMPLETION-CANDIDATES} (default: all).",
+            completionCandidates = MethodIds.class)
     List<String> methods;
+
+    /** The method ids, for the help text. */
+    static final class MethodIds extends ArrayList<String> {
+        MethodIds() {
+            for (Method m : Method.values()) {
+                add(m.id());
+            }
+        }
+    }
 
     @Option(names = "--model", description = "reuse this pretrained model folder instead of pretraining")
     Path model;
@@ -61,8 +70,13 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--pretrain-minutes", description = "DIM pretraining budget (default 15; quick: 2)")
     Double pretrainMinutes;
 
-    @Option(names = "--finetune-steps", description = "optimiser steps per fine-tuning run (default 100; quick: 40)")
+    @Option(names = "--finetune-steps", description = "Cap on optimiser steps per fine-tuning run (default 2000; quick: 40).")
     Integer finetuneSteps;
+
+    @Option(names = "--finetune-patience", description = "Validation checks (every 20 steps) without improvement before "
+            + "fine-tuning stops; the learning rate halves after half of them. 0 = a fixed budget of --finetune-steps "
+            + "(default 15; quick: 0).")
+    Integer finetunePatience;
 
     @Option(names = "--max-train", description = "use at most this many training structures (seeded sample)")
     Integer maxTrain;
@@ -85,7 +99,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
         EvalConfig cfg = EvalConfig.defaults();
         if (quick) {
-            cfg = cfg.withSeeds(List.of(0L, 1L)).withPretrain(2, null).withFinetune(40, 16, 1e-3, 10);
+            cfg = cfg.withSeeds(List.of(0L, 1L)).withPretrain(2, null).withFinetune(40, 16, 1e-3, 10).withPatience(0);
         }
         Set<Method> ms = EnumSet.allOf(Method.class);
         if (methods != null) {
@@ -101,6 +115,9 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (pretrainMinutes != null || model != null) {
             cfg = cfg.withPretrain(pretrainMinutes != null ? pretrainMinutes : cfg.pretrainMinutes(), model);
         }
+        if (finetunePatience != null) {
+            cfg = cfg.withPatience(finetunePatience);
+        }
         if (finetuneSteps != null) {
             cfg = cfg.withFinetune(finetuneSteps, cfg.finetuneBatch(), cfg.finetuneLr(), cfg.finetuneEvalEvery());
         }
@@ -113,12 +130,15 @@ public final class EvaluateCommand implements Callable<Integer> {
                     ? io.dimstream.trainer.TrainConfig.defaults().withBatchCaps(600, 200_000L, 256)
                     : io.dimstream.trainer.TrainConfig.defaults(),
                     c.modelDir() == null ? out.resolve("model") : null) : null,
-                    c.methods().contains(Method.COMPOSITION_RIDGE) ? MagpieMean.fromFeaturizerTables() : null);
+                    c.methods().stream().anyMatch(m -> m.representation() == Method.Representation.COMPOSITION_MEAN)
+                            ? MagpieMean.fromFeaturizerTables() : null);
             EvalSplit tr = ev.timings().time("load + featurize", () -> EvalData.load(train, "train", c.properties(), nTrain, 7));
             EvalSplit te = ev.timings().time("load + featurize", () -> EvalData.load(test, "test", c.properties(), nTest, 8));
             Evaluation.Outcome o = ev.run(tr, te, out);
             System.out.println();
             System.out.print(EvalReport.markdownTable(o.results()));
+            System.out.print(EvalReport.comparisonTable(o.results()));
+            System.out.print(EvalReport.calibrationTable(o.results()));
             System.out.println(EvalReport.timingTable(o.timings()));
             List<String> files = new ArrayList<>(List.of(out.resolve("results.json").toString(), out.resolve("report.md").toString()));
             o.plots().forEach(p -> files.add(p.toString()));

@@ -21,6 +21,8 @@ import java.util.Set;
  * @param finetuneBatch    crystals per fine-tuning step
  * @param finetuneLr       fine-tuning learning rate
  * @param finetuneEvalEvery validate every this many steps (best checkpoint by validation MAE)
+ * @param finetunePatience stop after this many validation checks without improvement, halving the learning
+ *                         rate after half of them ({@code finetuneSteps} is then a cap); 0 = fixed budget
  */
 public record EvalConfig(
         List<String> properties,
@@ -35,7 +37,8 @@ public record EvalConfig(
         int finetuneSteps,
         int finetuneBatch,
         double finetuneLr,
-        int finetuneEvalEvery) {
+        int finetuneEvalEvery,
+        int finetunePatience) {
 
     public EvalConfig {
         properties = List.copyOf(properties);
@@ -56,35 +59,43 @@ public record EvalConfig(
     /** The defaults: sized to finish on 2 CPU cores in under an hour for the full train split. */
     public static EvalConfig defaults() {
         return new EvalConfig(List.of("formation_energy_per_atom", "band_gap"), List.of(50, 100, 250, 1000),
-                List.of(0L, 1L, 2L), EnumSet.allOf(Method.class), 15, null, 42, 0.2, 5, 100, 32, 1e-3, 20);
+                List.of(0L, 1L, 2L, 3L, 4L), EnumSet.allOf(Method.class), 15, null, 42, 0.2, 5, 2000, 32, 1e-3, 20, 15);
     }
 
     public boolean needsDim() {
-        return methods.contains(Method.DIM_RIDGE) || methods.contains(Method.DIM_MLP) || methods.contains(Method.DIM_FINETUNE);
+        return methods.stream().anyMatch(m -> m.representation().usesDim());
     }
 
     public boolean needsRandom() {
-        return methods.contains(Method.RANDOM_RIDGE) || methods.contains(Method.RANDOM_MLP)
-                || methods.contains(Method.RANDOM_FINETUNE);
+        return methods.stream().anyMatch(m -> m.representation().usesRandom());
+    }
+
+    public boolean needsCompositionStats() {
+        return methods.stream().anyMatch(m -> m.representation().usesComposition());
     }
 
     public EvalConfig withSeeds(List<Long> s) {
         return new EvalConfig(properties, labelCounts, s, methods, pretrainMinutes, modelDir, pretrainSeed,
-                validationFraction, minValidation, finetuneSteps, finetuneBatch, finetuneLr, finetuneEvalEvery);
+                validationFraction, minValidation, finetuneSteps, finetuneBatch, finetuneLr, finetuneEvalEvery, finetunePatience);
     }
 
     public EvalConfig withPretrain(double minutes, Path model) {
         return new EvalConfig(properties, labelCounts, seeds, methods, minutes, model, pretrainSeed,
-                validationFraction, minValidation, finetuneSteps, finetuneBatch, finetuneLr, finetuneEvalEvery);
+                validationFraction, minValidation, finetuneSteps, finetuneBatch, finetuneLr, finetuneEvalEvery, finetunePatience);
+    }
+
+    public EvalConfig withPatience(int patience) {
+        return new EvalConfig(properties, labelCounts, seeds, methods, pretrainMinutes, modelDir, pretrainSeed,
+                validationFraction, minValidation, finetuneSteps, finetuneBatch, finetuneLr, finetuneEvalEvery, patience);
     }
 
     public EvalConfig withFinetune(int steps, int batch, double lr, int evalEvery) {
         return new EvalConfig(properties, labelCounts, seeds, methods, pretrainMinutes, modelDir, pretrainSeed,
-                validationFraction, minValidation, steps, batch, lr, evalEvery);
+                validationFraction, minValidation, steps, batch, lr, evalEvery, finetunePatience);
     }
 
     public EvalConfig with(List<String> props, List<Integer> counts, Set<Method> ms) {
         return new EvalConfig(props, counts, seeds, ms, pretrainMinutes, modelDir, pretrainSeed,
-                validationFraction, minValidation, finetuneSteps, finetuneBatch, finetuneLr, finetuneEvalEvery);
+                validationFraction, minValidation, finetuneSteps, finetuneBatch, finetuneLr, finetuneEvalEvery, finetunePatience);
     }
 }

@@ -120,6 +120,93 @@ public final class EvalReport {
         return sb.toString();
     }
 
+    /**
+     * The calibration table of methods with a per-structure uncertainty: per property, method and label
+     * count, the medians over seeds of the share of test errors within 1σ and 2σ and of the Spearman
+     * correlation between |error| and σ.
+     */
+    public static String calibrationTable(List<RunResult> results) {
+        StringBuilder sb = new StringBuilder();
+        for (String p : properties(results)) {
+            List<RunResult> withCal = results.stream().filter(r -> r.property().equals(p) && r.calibration() != null).toList();
+            if (withCal.isEmpty()) {
+                continue;
+            }
+            TreeSet<Integer> counts = labelCounts(withCal, p);
+            sb.append("### ").append(p).append(" — uncertainty calibration: within 1σ / within 2σ / Spearman(|error|, σ),"
+                    + " medians over seeds (calibrated: 0.68 / 0.95 / > 0)\n\n| method |");
+            counts.forEach(n -> sb.append(' ').append(n).append(" labels |"));
+            sb.append("\n|---|");
+            counts.forEach(n -> sb.append("---|"));
+            sb.append('\n');
+            for (String m : methods(withCal, p)) {
+                sb.append("| ").append(m).append(" |");
+                for (int n : counts) {
+                    List<RunResult.Calibration> cs = withCal.stream()
+                            .filter(r -> r.method().equals(m) && r.labels() == n).map(RunResult::calibration).toList();
+                    if (cs.isEmpty()) {
+                        sb.append(" – |");
+                        continue;
+                    }
+                    sb.append(String.format(java.util.Locale.ROOT, " %.2f / %.2f / %.2f |",
+                            Metrics.summarize(cs.stream().mapToDouble(RunResult.Calibration::within1).toArray()).median(),
+                            Metrics.summarize(cs.stream().mapToDouble(RunResult.Calibration::within2).toArray()).median(),
+                            Metrics.summarize(cs.stream().mapToDouble(RunResult.Calibration::spearman).toArray()).median()));
+                }
+                sb.append('\n');
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Per cell, the best method on DIM features against (a) composition-rf and (b) its random-init control
+     * (same head, same feature construction): ratios of median test MAEs (&lt; 1: DIM is better).
+     */
+    public static String comparisonTable(List<RunResult> results) {
+        StringBuilder sb = new StringBuilder();
+        for (String p : properties(results)) {
+            TreeSet<Integer> counts = labelCounts(results, p);
+            List<String> ms = methods(results, p);
+            sb.append("### ").append(p).append(" — best DIM-based method per label count\n\n")
+                    .append("| labels | best DIM-based method | its MAE | composition-rf | ratio | its control | control MAE | ratio |\n")
+                    .append("|---|---|---|---|---|---|---|---|\n");
+            for (int n : counts) {
+                String best = null;
+                double bestMae = Double.POSITIVE_INFINITY;
+                for (String m : ms) {
+                    Method method;
+                    try {
+                        method = Method.byId(m);
+                    } catch (EvalException e) {
+                        continue;
+                    }
+                    Metrics.Summary s = cell(results, p, m, n);
+                    if (method.representation().usesDim() && s != null && s.median() < bestMae) {
+                        best = m;
+                        bestMae = s.median();
+                    }
+                }
+                if (best == null) {
+                    continue;
+                }
+                Metrics.Summary comp = cell(results, p, Method.COMPOSITION_RF.id(), n);
+                Method control = Method.byId(best).control();
+                Metrics.Summary ctrl = control == null ? null : cell(results, p, control.id(), n);
+                sb.append("| ").append(n).append(" | ").append(best).append(" | ").append(fmt(bestMae)).append(" | ")
+                        .append(comp == null ? "–" : fmt(comp.median())).append(" | ")
+                        .append(comp == null ? "–" : String.format(java.util.Locale.ROOT, "%.2f", bestMae / comp.median()))
+                        .append(" | ").append(control == null ? "–" : control.id()).append(" | ")
+                        .append(ctrl == null ? "–" : fmt(ctrl.median())).append(" | ")
+                        .append(ctrl == null ? "–" : String.format(java.util.Locale.ROOT, "%.2f", bestMae / ctrl.median()))
+                        .append(" |\n");
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
     /** One PNG per property: median test MAE vs number of labels (log x), one line per method. */
     public static List<Path> writePlots(Path dir, List<RunResult> results) throws IOException {
         System.setProperty("java.awt.headless", "true");
@@ -175,6 +262,12 @@ public final class EvalReport {
         }
         if (method.endsWith("mlp")) {
             return new java.awt.Color(0x2c, 0xa0, 0x2c);
+        }
+        if (method.endsWith("-rf")) {
+            return new java.awt.Color(0xff, 0x7f, 0x0e);
+        }
+        if (method.endsWith("gbm")) {
+            return new java.awt.Color(0x94, 0x67, 0xbd);
         }
         return new java.awt.Color(0xd6, 0x27, 0x28);
     }

@@ -1,9 +1,13 @@
 package io.dimstream.eval;
 
 import io.dimstream.core.featurize.FeaturizedCrystal;
+import io.dimstream.core.composition.CompositionStats;
+import io.dimstream.eval.Method.Representation;
+import io.dimstream.heads.FeatureJoin;
 import io.dimstream.heads.MlpHead;
 import io.dimstream.heads.RegressionHead;
 import io.dimstream.heads.RidgeHead;
+import io.dimstream.heads.TreeEnsembleHead;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +51,8 @@ public final class Evaluation {
         if ((config.needsDim() || config.needsRandom()) && backend == null) {
             throw new EvalException("bad-config", "DIM/random methods selected but no encoder backend");
         }
-        if (config.methods().contains(Method.COMPOSITION_RIDGE) && composition == null) {
+        if (config.methods().stream().anyMatch(m -> m.representation() == Method.Representation.COMPOSITION_MEAN)
+                && composition == null) {
             throw new EvalException("bad-config", "composition-ridge selected but no Magpie tables");
         }
     }
@@ -100,21 +105,34 @@ public final class Evaluation {
                 randomDescription = random.describe();
             }
             List<Cell> cells = planCells(train);
-            Map<String, double[][]> trainX = new LinkedHashMap<>();
-            Map<String, double[][]> testX = new LinkedHashMap<>();
-            if (dim != null && (config.methods().contains(Method.DIM_RIDGE) || config.methods().contains(Method.DIM_MLP))) {
+            Map<Representation, double[][]> trainX = new LinkedHashMap<>();
+            Map<Representation, double[][]> testX = new LinkedHashMap<>();
+            java.util.Set<Representation> reps = java.util.EnumSet.noneOf(Representation.class);
+            config.methods().stream().filter(m -> !m.finetune()).forEach(m -> reps.add(m.representation()));
+            if (dim != null && reps.stream().anyMatch(Representation::usesDim)) {
                 RepresentationModel m = dim;
-                trainX.put("dim", timings.time("embed (DIM)", () -> embedUsed(m, train, cells, "embed train (DIM)")));
-                testX.put("dim", timings.time("embed (DIM)", () -> toDouble(embedAll(m, test.allFeatures(), "embed test (DIM)"))));
+                trainX.put(Representation.DIM, timings.time("embed (DIM)", () -> embedUsed(m, train, cells, "embed train (DIM)")));
+                testX.put(Representation.DIM, timings.time("embed (DIM)", () -> toDouble(embedAll(m, test.allFeatures(), "embed test (DIM)"))));
             }
-            if (random != null && (config.methods().contains(Method.RANDOM_RIDGE) || config.methods().contains(Method.RANDOM_MLP))) {
+            if (random != null && reps.stream().anyMatch(Representation::usesRandom)) {
                 RepresentationModel m = random;
-                trainX.put("random", timings.time("embed (random)", () -> embedUsed(m, train, cells, "embed train (random)")));
-                testX.put("random", timings.time("embed (random)", () -> toDouble(embedAll(m, test.allFeatures(), "embed test (random)"))));
+                trainX.put(Representation.RANDOM, timings.time("embed (random)", () -> embedUsed(m, train, cells, "embed train (random)")));
+                testX.put(Representation.RANDOM, timings.time("embed (random)", () -> toDouble(embedAll(m, test.allFeatures(), "embed test (random)"))));
             }
-            if (config.methods().contains(Method.COMPOSITION_RIDGE)) {
-                trainX.put("composition", timings.time("composition features", () -> compositionFeatures(train)));
-                testX.put("composition", timings.time("composition features", () -> compositionFeatures(test)));
+            if (reps.contains(Representation.COMPOSITION_MEAN)) {
+                trainX.put(Representation.COMPOSITION_MEAN, timings.time("composition features", () -> compositionMeans(train)));
+                testX.put(Representation.COMPOSITION_MEAN, timings.time("composition features", () -> compositionMeans(test)));
+            }
+            if (reps.stream().anyMatch(Representation::usesComposition)) {
+                trainX.put(Representation.COMPOSITION, timings.time("composition features", () -> compositionStats(train)));
+                testX.put(Representation.COMPOSITION, timings.time("composition features", () -> compositionStats(test)));
+            }
+            for (Representation hybrid : List.of(Representation.DIM_COMPOSITION, Representation.RANDOM_COMPOSITION)) {
+                if (reps.contains(hybrid)) {
+                    Representation enc = hybrid == Representation.DIM_COMPOSITION ? Representation.DIM : Representation.RANDOM;
+                    trainX.put(hybrid, join(train, trainX.get(enc), trainX.get(Representation.COMPOSITION)));
+                    testX.put(hybrid, join(test, testX.get(enc), testX.get(Representation.COMPOSITION)));
+                }
             }
             return runHeads(train, test, trainX, testX, dim, random, cells);
         } finally {
@@ -173,8 +191,8 @@ public final class Evaluation {
         return out;
     }
 
-    private List<RunResult> runHeads(EvalSplit train, EvalSplit test, Map<String, double[][]> trainX,
-            Map<String, double[][]> testX, RepresentationModel dim, RepresentationModel random, List<Cell> cells) {
+    private List<RunResult> runHeads(EvalSplit train, EvalSplit test, Map<Representation, double[][]> trainX,
+            Map<Representation, double[][]> testX, RepresentationModel dim, RepresentationModel random, List<Cell> cells) {
         List<RunResult> results = new ArrayList<>();
         List<Method> frozen = config.methods().stream().filter(m -> !m.finetune()).toList();
         List<Method> tuned = config.methods().stream().filter(Method::finetune).toList();
@@ -195,19 +213,26 @@ public final class Evaluation {
                     double[] testY = test.labels().values(c.property(), ti);
                     for (Method m : frozen) {
                         pb.setExtraMessage(c.property() + " n=" + c.labels() + " seed=" + c.seed() + " " + m.id());
-                        String rep = switch (m) {
-                            case DIM_RIDGE, DIM_MLP -> "dim";
-                            case RANDOM_RIDGE, RANDOM_MLP -> "random";
-                            default -> "composition";
-                        };
-                        RegressionHead head = (m == Method.DIM_MLP || m == Method.RANDOM_MLP) ? new MlpHead() : new RidgeHead();
-                        double[][] x = trainX.get(rep);
-                        RegressionHead.Fitted f = head.fit(rows(x, c.subset().fit()),
+                        double[][] x = trainX.get(m.representation());
+                        RegressionHead.Fitted f = head(m.head()).fit(rows(x, c.subset().fit()),
                                 train.labels().values(c.property(), c.subset().fit()),
                                 rows(x, c.subset().validation()),
                                 train.labels().values(c.property(), c.subset().validation()), c.seed());
-                        double mae = Metrics.mae(f.predict(rows(testX.get(rep), ti)), testY);
-                        results.add(new RunResult(c.property(), m.id(), c.labels(), c.seed(), mae));
+                        double[][] tx = rows(testX.get(m.representation()), ti);
+                        double[] pred = f.predict(tx);
+                        double mae = Metrics.mae(pred, testY);
+                        RunResult.Calibration cal = null;
+                        if (m.head().hasUncertainty()) {
+                            double[] sigma = new double[tx.length];
+                            for (int i = 0; i < tx.length; i++) {
+                                sigma[i] = f.uncertainty(tx[i]);
+                            }
+                            cal = Metrics.calibration(pred, sigma, testY);
+                        }
+                        if (f instanceof AutoCloseable ac) {
+                            closeQuietly(ac);
+                        }
+                        results.add(new RunResult(c.property(), m.id(), c.labels(), c.seed(), mae, cal));
                         pb.step();
                     }
                 }
@@ -230,9 +255,9 @@ public final class Evaluation {
                                 train.features(c.subset().validation()),
                                 train.labels().values(c.property(), c.subset().validation()),
                                 testCrystals, config.finetuneSteps(), config.finetuneBatch(), config.finetuneLr(),
-                                config.finetuneEvalEvery(), c.seed());
+                                config.finetuneEvalEvery(), c.seed(), config.finetunePatience());
                         double mae = Metrics.mae(base.fineTune(task), testY);
-                        results.add(new RunResult(c.property(), m.id(), c.labels(), c.seed(), mae));
+                        results.add(new RunResult(c.property(), m.id(), c.labels(), c.seed(), mae, null));
                         pb.step();
                     }
                 }
@@ -243,6 +268,39 @@ public final class Evaluation {
                     String.format(Locale.ROOT, "%.1f", timings.asMap().get("fine-tune") / finetuneRuns));
         }
         return results;
+    }
+
+    /** The head of a frozen method: one construction per kind, the same for a DIM method and its control. */
+    static RegressionHead head(Method.HeadKind kind) {
+        return switch (kind) {
+            case RIDGE -> new RidgeHead();
+            case MLP -> new MlpHead();
+            case RF -> TreeEnsembleHead.of(TreeEnsembleHead.Kind.RF);
+            case GBM -> TreeEnsembleHead.of(TreeEnsembleHead.Kind.GBM);
+            case FINETUNE -> throw new IllegalArgumentException("fine-tuning has no frozen head");
+        };
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            log.debug("closing a head: {}", e.toString());
+        }
+    }
+
+    /** Embedding ⊕ composition statistics, joined by structure id (rows without an embedding stay null). */
+    static double[][] join(EvalSplit split, double[][] embedding, double[][] composition) {
+        List<String> ids = split.ids();
+        Map<String, double[]> left = new java.util.HashMap<>();
+        Map<String, double[]> right = new java.util.HashMap<>();
+        for (int i = 0; i < ids.size(); i++) {
+            if (embedding[i] != null) {
+                left.put(ids.get(i), embedding[i]);
+            }
+            right.put(ids.get(i), composition[i]);
+        }
+        return FeatureJoin.byId(ids, left, right);
     }
 
     private static ProgressBar bar(String name, long max) {
@@ -264,10 +322,19 @@ public final class Evaluation {
         return out;
     }
 
-    private double[][] compositionFeatures(EvalSplit split) {
+    private double[][] compositionMeans(EvalSplit split) {
         double[][] out = new double[split.size()][];
         for (int i = 0; i < split.size(); i++) {
             out[i] = composition.of(split.samples().get(i).composition());
+        }
+        return out;
+    }
+
+    private static double[][] compositionStats(EvalSplit split) {
+        CompositionStats cs = CompositionStats.get();
+        double[][] out = new double[split.size()][];
+        for (int i = 0; i < split.size(); i++) {
+            out[i] = cs.of(split.samples().get(i).composition());
         }
         return out;
     }
@@ -304,16 +371,26 @@ public final class Evaluation {
             sb.append("- control encoder: ").append(randomDescription).append('\n');
         }
         if (config.methods().stream().anyMatch(Method::finetune)) {
-            sb.append(String.format(Locale.ROOT, "- fine-tuning: %d steps of %d crystals, lr %.0e, best checkpoint by "
-                    + "validation MAE every %d steps (validation = %.0f%% of each labelled subset, at least %d)%n",
+            sb.append(String.format(Locale.ROOT, "- fine-tuning: %s %d steps of %d crystals, lr %.0e, best checkpoint by "
+                    + "validation MAE every %d steps (validation = %.0f%% of each labelled subset, at least %d)%s%n",
+                    config.finetunePatience() > 0 ? "early stopping, at most" : "a fixed budget of",
                     config.finetuneSteps(), config.finetuneBatch(), config.finetuneLr(), config.finetuneEvalEvery(),
-                    100 * config.validationFraction(), config.minValidation()));
+                    100 * config.validationFraction(), config.minValidation(),
+                    config.finetunePatience() > 0 ? String.format(Locale.ROOT, "; stop after %d checks without "
+                            + "improvement, learning rate halved after %d", config.finetunePatience(),
+                            Math.max(1, config.finetunePatience() / 2)) : ""));
         }
         sb.append("\nMethods:\n\n");
         for (Method m : config.methods()) {
             sb.append("- `").append(m.id()).append("`: ").append(m.description()).append('\n');
         }
         sb.append('\n').append(EvalReport.markdownTable(results));
+        sb.append("## What DIM adds: best DIM-based method vs composition-rf and vs its random-init control\n\n")
+                .append(EvalReport.comparisonTable(results));
+        String cal = EvalReport.calibrationTable(results);
+        if (!cal.isEmpty()) {
+            sb.append("## Uncertainty calibration (test set)\n\n").append(cal);
+        }
         for (String p : EvalReport.properties(results)) {
             sb.append("![").append(p).append("](mae_vs_labels_").append(p).append(".png)\n\n");
         }

@@ -27,12 +27,18 @@ import java.util.SplittableRandom;
  * with Adam on the L1 loss of the standardised target. Every {@code evalEvery} steps the validation
  * MAE is measured; the weights of the best validation step are the ones that predict. The same step
  * budget is used whatever the initial weights, so DIM and random starts are compared fairly.
+ *
+ * <p>With {@code patience} &gt; 0 the run trains to convergence as the paper does: {@code steps} is only a
+ * cap, the learning rate is halved after {@code patience / 2} validation checks without improvement
+ * (at most {@value #MAX_HALVINGS} times: reduce-on-plateau), and training stops after {@code patience}
+ * checks without improvement.
  */
 public final class FineTuner {
 
     static final int HEAD_HIDDEN = 64;
     /** Padded-pair budget per crystal of a fine-tuning batch (a median MP crystal has S·J ≈ 500). */
     static final long PAIRS_PER_CRYSTAL = 1000;
+    static final int MAX_HALVINGS = 4;
 
     private final SiteNetConfig config;
     private final Map<String, Params.Tensor> initial;
@@ -44,7 +50,7 @@ public final class FineTuner {
 
     /** Result details for tests and logs. */
     public record Trace(int bestStep, double bestValidationMae, List<Double> trainLoss, double trainSeconds,
-            double validationSeconds, double predictSeconds) {
+            double validationSeconds, double predictSeconds, int stepsRun) {
     }
 
     private Trace lastTrace;
@@ -81,8 +87,18 @@ public final class FineTuner {
         try (NDManager root = NDManager.newBaseManager(); Params p = Params.fromHost(root, start)) {
             p.attachGradients();
             SiteNetModel model = new SiteNetModel(config, p);
-            Optimizer adam = Optimizer.adam().optLearningRateTracker(Tracker.fixed((float) task.learningRate()))
+            float[] lr = {(float) task.learningRate()};
+            Tracker plateau = new Tracker() {
+                @Override
+                public float getNewValue(int numUpdate) {
+                    return lr[0];
+                }
+            };
+            Optimizer adam = Optimizer.adam().optLearningRateTracker(plateau)
                     .optWeightDecays(1e-4f).optClipGrad(5f).build();
+            int checksSinceBest = 0;
+            int halvings = 0;
+            int stepsRun = 0;
             SplittableRandom rnd = new SplittableRandom(task.seed() * 1_000_003L + 17);
             int bs = Math.min(task.batchSize(), n);
             Map<String, Params.Tensor> best = null;
@@ -97,6 +113,7 @@ public final class FineTuner {
             int[] order = shuffled(plan.size(), rnd);
             int cursor = 0;
             for (int step = 1; step <= task.steps(); step++) {
+                stepsRun = step;
                 long t0 = System.nanoTime();
                 if (cursor == order.length) {
                     order = shuffled(plan.size(), rnd);
@@ -134,14 +151,28 @@ public final class FineTuner {
                         bestMae = mae;
                         bestStep = step;
                         best = p.toHost();
+                        checksSinceBest = 0;
+                    } else {
+                        checksSinceBest++;
                     }
                     tVal += System.nanoTime() - t1;
+                    if (task.patience() > 0) {
+                        if (checksSinceBest >= task.patience()) {
+                            break;
+                        }
+                        if (checksSinceBest > 0 && checksSinceBest % Math.max(1, task.patience() / 2) == 0
+                                && halvings < MAX_HALVINGS) {
+                            lr[0] *= 0.5f;
+                            halvings++;
+                        }
+                    }
                 }
             }
             long t2 = System.nanoTime();
             {
                 double[] out = predictOnnx(best, task.predict(), ym, ys);
-                lastTrace = new Trace(bestStep, bestMae, losses, tTrain / 1e9, tVal / 1e9, (System.nanoTime() - t2) / 1e9);
+                lastTrace = new Trace(bestStep, bestMae, losses, tTrain / 1e9, tVal / 1e9, (System.nanoTime() - t2) / 1e9,
+                        stepsRun);
                 return out;
             }
         }

@@ -33,6 +33,14 @@ public interface RepresentationModel extends AutoCloseable {
             int batchSize,
             double learningRate,
             int evalEvery,
-            long seed) {
+            long seed,
+            int patience) {
+
+        /** A fixed budget of {@code steps} (no early stopping). */
+        public FineTuneTask(List<FeaturizedCrystal> fit, double[] fitY, List<FeaturizedCrystal> validation,
+                double[] validationY, List<FeaturizedCrystal> predict, int steps, int batchSize, double learningRate,
+                int evalEvery, long seed) {
+            this(fit, fitY, validation, validationY, predict, steps, batchSize, learningRate, evalEvery, seed, 0);
+        }
     }
 }

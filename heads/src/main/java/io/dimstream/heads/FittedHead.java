@@ -11,9 +11,19 @@ import java.util.Map;
  * @param cvRmse   same, root mean squared error
  * @param n        rows used
  * @param details  chosen hyper-parameters (for logs/reports)
+ * @param kind     the head's kind (ridge, mlp, rf, gbm), published with every prediction
  */
-public record FittedHead(Head head, double cvMae, double cvRmse, int n, Map<String, Double> details) {
+public record FittedHead(Head head, double cvMae, double cvRmse, int n, Map<String, Double> details, String kind) {
     public FittedHead {
         details = Map.copyOf(details);
+    }
+
+    /**
+     * The 1σ uncertainty published with a prediction: the head's own per-row value when it has one (tree
+     * ensembles), else its cross-validated RMSE (the same for every row; NaN with too few labels).
+     */
+    public double uncertainty(double[] x) {
+        double u = head.uncertainty(x);
+        return Double.isFinite(u) ? u : cvRmse;
     }
 }

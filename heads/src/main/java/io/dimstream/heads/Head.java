@@ -16,6 +16,14 @@ public interface Head {
         return predict(d);
     }
 
+    /**
+     * A calibrated 1σ uncertainty of {@link #predict(double[])} for this row, or NaN when the head has no
+     * per-row uncertainty (callers then fall back to the head's cross-validated RMSE).
+     */
+    default double uncertainty(double[] x) {
+        return Double.NaN;
+    }
+
     /** Short description (kind and hyper-parameters), e.g. {@code ridge(alpha=0.1, loo)}. */
     String describe();
 }

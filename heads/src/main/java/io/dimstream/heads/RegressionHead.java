@@ -4,7 +4,7 @@ package io.dimstream.heads;
  * A regression head fitted on fixed feature vectors (frozen embeddings or composition features). The one
  * implementation of the heads: the label-masking evaluation ({@code io.dimstream.eval}) calls it
  * directly with its own fit/validation split; the predictor reaches it through the {@link HeadTrainer}
- * adapters ({@link RidgeLooTrainer}, {@link MlpTrainer}).
+ * adapters ({@link RidgeLooTrainer}, {@link CrossValidatedTrainer}).
  */
 public interface RegressionHead {
 

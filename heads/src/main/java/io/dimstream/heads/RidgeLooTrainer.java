@@ -30,6 +30,6 @@ public final class RidgeLooTrainer implements HeadTrainer {
         Map<String, Double> details = new LinkedHashMap<>();
         details.put("alpha", m.alpha());
         details.put("looMae", m.looMae());
-        return new FittedHead(m, m.looMae(), m.looRmse(), x.length, details);
+        return new FittedHead(m, m.looMae(), m.looRmse(), x.length, details, kind());
     }
 }

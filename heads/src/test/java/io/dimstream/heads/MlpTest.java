@@ -19,7 +19,7 @@ class MlpTest {
             y[i] = x[i][0] * x[i][0] + 0.5 * Math.abs(x[i][1]); // even function: no linear signal
         }
         FittedHead ridge = new RidgeLooTrainer().fit(x, y);
-        FittedHead mlp = new MlpTrainer(5, 7).fit(x, y);
+        FittedHead mlp = CrossValidatedTrainer.mlp(5, 7).fit(x, y);
         assertTrue(mlp.cvMae() < 0.5 * ridge.cvMae(), "mlp " + mlp.cvMae() + " vs ridge " + ridge.cvMae());
     }
 }

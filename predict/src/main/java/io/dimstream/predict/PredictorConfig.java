@@ -18,7 +18,7 @@ import java.util.Properties;
  * <pre>
  * bootstrap.servers=127.0.0.1:9092
  * properties=band_gap,formation_energy_per_atom   # empty = every property that has labels
- * head=ridge                                        # ridge | mlp
+ * head=ridge                                        # ridge | mlp | rf | gbm | auto (lowest CV MAE of ridge, rf, gbm)
  * cv.folds=5
  * min.labels=20                                     # fewer labelled structures: no head yet
  * debounce.ms=2000                                  # refit this long after the last relevant change
@@ -33,8 +33,8 @@ public record PredictorConfig(Map<String, Object> kafka, Topics topics, List<Str
     public PredictorConfig {
         kafka = Map.copyOf(kafka);
         properties = List.copyOf(properties);
-        if (!head.equals("ridge") && !head.equals("mlp")) {
-            throw new IllegalArgumentException("head must be ridge or mlp, not '" + head + "'");
+        if (!List.of("ridge", "mlp", "rf", "gbm", "auto").contains(head)) {
+            throw new IllegalArgumentException("head must be ridge, mlp, rf, gbm or auto, not '" + head + "'");
         }
         if (cvFolds < 2) {
             throw new IllegalArgumentException("cv.folds must be >= 2");

@@ -5,7 +5,8 @@ import io.dimstream.core.kafka.TopicReadiness;
 import io.dimstream.core.kafka.Topics;
 import io.dimstream.heads.FittedHead;
 import io.dimstream.heads.HeadTrainer;
-import io.dimstream.heads.MlpTrainer;
+import io.dimstream.heads.AutoHeadTrainer;
+import io.dimstream.heads.CrossValidatedTrainer;
 import io.dimstream.heads.RidgeLooTrainer;
 import io.dimstream.schemas.CrystalEmbedding;
 import io.dimstream.schemas.Label;
@@ -135,7 +136,13 @@ public final class PredictorService implements Runnable, AutoCloseable {
     }
 
     private HeadTrainer trainer() {
-        return cfg.head().equals("mlp") ? new MlpTrainer(cfg.cvFolds(), 42) : new RidgeLooTrainer();
+        return switch (cfg.head()) {
+            case "mlp" -> CrossValidatedTrainer.mlp(cfg.cvFolds(), 42);
+            case "rf" -> CrossValidatedTrainer.rf(cfg.cvFolds(), 42);
+            case "gbm" -> CrossValidatedTrainer.gbm(cfg.cvFolds(), 42);
+            case "auto" -> AutoHeadTrainer.standard(cfg.cvFolds(), 42);
+            default -> new RidgeLooTrainer();
+        };
     }
 
     private boolean wanted(String property) {
@@ -304,8 +311,8 @@ public final class PredictorService implements Runnable, AutoCloseable {
             byVersion.pollFirstEntry();
         }
         fits.incrementAndGet();
-        lastFitSummary = String.format(java.util.Locale.ROOT, "%s: head v%d on model v%d, %s, %d labels, cv MAE %.4f (%.0f ms)",
-                prop, hv, currentVersion, fit.head().describe(), fit.n(), fit.cvMae(), (System.nanoTime() - t0) / 1e6);
+        lastFitSummary = String.format(java.util.Locale.ROOT, "%s: head v%d on model v%d, %s %s, %d labels, cv MAE %.4f (%.0f ms)",
+                prop, hv, currentVersion, fit.kind(), fit.head().describe(), fit.n(), fit.cvMae(), (System.nanoTime() - t0) / 1e6);
         LOG.info("predictor: {}", lastFitSummary);
         for (Emb e : embeddings.values()) {
             if (e.modelVersion() == currentVersion) {
@@ -315,10 +322,13 @@ public final class PredictorService implements Runnable, AutoCloseable {
     }
 
     private ProducerRecord<String, Prediction> prediction(Emb e, String prop, HeadState hs) {
-        double v = hs.fit().head().predict(e.vector());
+        double[] x = e.vector();
+        double v = hs.fit().head().predict(x);
+        double u = hs.fit().uncertainty(x);
         Prediction p = Prediction.newBuilder().setId(e.id()).setProperty(prop).setValue(v)
                 .setModelName(e.modelName()).setModelVersion(e.modelVersion()).setHeadVersion(hs.headVersion())
-                .setLabelsUsed(hs.fit().n()).setCvMae(hs.fit().cvMae()).setPredictedAt(Instant.now()).build();
+                .setLabelsUsed(hs.fit().n()).setCvMae(hs.fit().cvMae()).setPredictedAt(Instant.now())
+                .setUncertainty(Double.isFinite(u) ? u : null).setHeadKind(hs.fit().kind()).build();
         return new ProducerRecord<>(topics.predictions(), e.id() + "/" + prop, p);
     }
 

@@ -7,36 +7,49 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * {@link HeadTrainer} adapter over {@link MlpHead} (the evaluation's MLP: SiLU hidden layer, AdamW, early
- * stopping on validation MAE). {@link MlpHead} needs a validation set for early stopping; here a
- * deterministic (seeded) {@value #VALIDATION_PERCENT} % of the rows it is given plays that part. The CV
- * error is k-fold: each fold is predicted by a head fitted (with its own inner validation split) on the
- * other folds; the returned head is then fitted on all rows the same way. Needs 2·k rows for the CV error,
- * otherwise it is NaN.
+ * {@link HeadTrainer} adapter over a {@link RegressionHead} that needs validation rows (the MLP for early
+ * stopping, the tree ensembles for early stopping and uncertainty calibration): a deterministic (seeded)
+ * {@value #VALIDATION_PERCENT} % of the rows it is given plays that part. The CV error is k-fold: each
+ * fold is predicted by a head fitted (with its own inner validation split) on the other folds; the
+ * returned head is then fitted on all rows the same way. Needs 2·k rows for the CV error, otherwise it is
+ * NaN.
  */
-public final class MlpTrainer implements HeadTrainer {
+public final class CrossValidatedTrainer implements HeadTrainer {
     static final int VALIDATION_PERCENT = 10;
 
+    private final String kind;
     private final int folds;
     private final long seed;
-    private final MlpHead mlp;
+    private final RegressionHead head;
 
-    public MlpTrainer(int folds, long seed, MlpHead mlp) {
+    public CrossValidatedTrainer(String kind, RegressionHead head, int folds, long seed) {
         if (folds < 2) {
             throw new IllegalArgumentException("need at least 2 folds");
         }
+        this.kind = kind;
         this.folds = folds;
         this.seed = seed;
-        this.mlp = mlp;
+        this.head = head;
     }
 
-    public MlpTrainer(int folds, long seed) {
-        this(folds, seed, new MlpHead());
+    /** The MLP head (SiLU hidden layer, AdamW, early stopping on validation MAE). */
+    public static CrossValidatedTrainer mlp(int folds, long seed) {
+        return new CrossValidatedTrainer("mlp", new MlpHead(), folds, seed);
+    }
+
+    /** A random forest ({@link TreeEnsembleHead.Kind#RF}) with a calibrated per-row uncertainty. */
+    public static CrossValidatedTrainer rf(int folds, long seed) {
+        return new CrossValidatedTrainer("rf", TreeEnsembleHead.of(TreeEnsembleHead.Kind.RF), folds, seed);
+    }
+
+    /** Gradient-boosted trees ({@link TreeEnsembleHead.Kind#GBM}) with a calibrated per-row uncertainty. */
+    public static CrossValidatedTrainer gbm(int folds, long seed) {
+        return new CrossValidatedTrainer("gbm", TreeEnsembleHead.of(TreeEnsembleHead.Kind.GBM), folds, seed);
     }
 
     @Override
     public String kind() {
-        return "mlp";
+        return kind;
     }
 
     /** Deterministic fold index per row (a seeded shuffle, then round-robin), balanced sizes. */
@@ -85,19 +98,34 @@ public final class MlpTrainer implements HeadTrainer {
                         sq += e * e;
                     }
                 }
+                if (h instanceof AutoCloseable c) {
+                    closeQuietly(c);
+                }
             }
             mae = abs / n;
             rmse = Math.sqrt(sq / n);
         }
-        MlpHead.Model head = train(x, y, seed);
+        RegressionHead.Fitted fitted = train(x, y, seed);
         Map<String, Double> details = new LinkedHashMap<>();
-        details.put("bestEpoch", (double) head.bestEpoch());
+        if (fitted instanceof MlpHead.Model m) {
+            details.put("bestEpoch", (double) m.bestEpoch());
+        } else if (fitted instanceof TreeEnsembleHead.Model t) {
+            details.putAll(t.details());
+        }
         details.put("folds", (double) folds);
-        return new FittedHead(head, mae, rmse, n, details);
+        return new FittedHead(fitted, mae, rmse, n, details, kind);
     }
 
     /** Fits on the rows with a seeded {@value #VALIDATION_PERCENT} % validation split for early stopping. */
-    MlpHead.Model train(double[][] x, double[] y, long s) {
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            // native memory of a fold's head: released by the garbage collector otherwise
+        }
+    }
+
+    RegressionHead.Fitted train(double[][] x, double[] y, long s) {
         int n = x.length;
         int nVal = n >= 10 ? Math.max(1, n * VALIDATION_PERCENT / 100) : 0;
         int[] v = folds(n, n, s); // a seeded permutation: rows with index < nVal validate
@@ -114,7 +142,7 @@ public final class MlpTrainer implements HeadTrainer {
                 fy.add(y[i]);
             }
         }
-        return mlp.fit(fx.toArray(new double[0][]), fy.stream().mapToDouble(Double::doubleValue).toArray(),
+        return head.fit(fx.toArray(new double[0][]), fy.stream().mapToDouble(Double::doubleValue).toArray(),
                 vx.toArray(new double[0][]), vy.stream().mapToDouble(Double::doubleValue).toArray(), s);
     }
 }
