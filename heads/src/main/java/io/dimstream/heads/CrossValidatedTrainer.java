@@ -52,6 +52,22 @@ public final class CrossValidatedTrainer implements HeadTrainer {
         return kind;
     }
 
+    /** The same head fitted once on all rows (its CV error is NaN): for benchmarks of a single fit. */
+    public HeadTrainer withoutCrossValidation() {
+        CrossValidatedTrainer self = this;
+        return new HeadTrainer() {
+            @Override
+            public FittedHead fit(double[][] x, double[] y) {
+                return new FittedHead(self.train(x, y, seed), Double.NaN, Double.NaN, x.length, Map.of(), kind);
+            }
+
+            @Override
+            public String kind() {
+                return kind;
+            }
+        };
+    }
+
     /** Deterministic fold index per row (a seeded shuffle, then round-robin), balanced sizes. */
     static int[] folds(int n, int k, long seed) {
         int[] order = new int[n];

@@ -24,6 +24,15 @@ public interface Head {
         return Double.NaN;
     }
 
+    /** Predictions for many rows (tree ensembles predict a batch in one native call). */
+    default double[] predictAll(double[][] x) {
+        double[] out = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = predict(x[i]);
+        }
+        return out;
+    }
+
     /** Short description (kind and hyper-parameters), e.g. {@code ridge(alpha=0.1, loo)}. */
     String describe();
 }

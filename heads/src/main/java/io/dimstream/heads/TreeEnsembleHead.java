@@ -381,6 +381,11 @@ public final class TreeEnsembleHead implements RegressionHead {
         }
 
         @Override
+        public double[] predictAll(double[][] x) {
+            return predict(x);
+        }
+
+        @Override
         public double uncertainty(double[] x) {
             return predictWithUncertainty(new double[][] {x})[0][1];
         }

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
             EmbedBench.class,
             IngestBench.class,
             E2eBench.class,
+            HeadsBench.class,
         })
 public final class BenchCommand implements Runnable {
 
