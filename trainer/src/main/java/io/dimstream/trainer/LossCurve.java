@@ -14,14 +14,17 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * {@code loss_curve.png}: train loss and validation local/global DIM loss vs epoch, drawn from
- * {@link TrainHistory} (so it spans every invocation of a resumed run).
+ * {@link TrainHistory} (so it spans every invocation of a resumed run). The total objectives (train, and
+ * validation for comparison) use the left axis, the validation DIM terms (about half the total's size,
+ * and flatter) the right one, so both stay readable.
  */
 public final class LossCurve {
     public static final String FILE_NAME = "loss_curve.png";
 
-    /** Series drawn: history key and legend label. */
-    static final List<String[]> SERIES = List.of(new String[] {"train_loss", "train loss (total)"},
-            new String[] {"val_local_dim", "val local DIM"}, new String[] {"val_global_dim", "val global DIM"});
+    /** Series drawn: history key, legend label, y axis group (0 left, 1 right). */
+    static final List<String[]> SERIES = List.of(new String[] {"train_loss", "train loss (total)", "0"},
+            new String[] {"val_total", "val total", "0"}, new String[] {"val_local_dim", "val local DIM (right)", "1"},
+            new String[] {"val_global_dim", "val global DIM (right)", "1"});
 
     private LossCurve() {}
 
@@ -32,9 +35,11 @@ public final class LossCurve {
     public static boolean write(Path file, List<Map<String, Object>> history) throws IOException {
         System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(900).height(560).title("DIM pretraining: loss vs epoch")
-                .xAxisTitle("epoch").yAxisTitle("loss").build();
+                .xAxisTitle("epoch").yAxisTitle("total objective").build();
+        chart.setYAxisGroupTitle(1, "validation DIM loss");
         var st = chart.getStyler();
-        st.setLegendPosition(Styler.LegendPosition.InsideNE);
+        st.setLegendPosition(Styler.LegendPosition.OutsideS);
+        st.setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
         st.setChartBackgroundColor(java.awt.Color.WHITE);
         st.setMarkerSize(5);
         int drawn = 0;
@@ -49,7 +54,9 @@ public final class LossCurve {
                 }
             }
             if (!xs.isEmpty()) {
-                chart.addSeries(s[1], xs, ys).setMarker(SeriesMarkers.CIRCLE);
+                var series = chart.addSeries(s[1], xs, ys);
+                series.setMarker(SeriesMarkers.CIRCLE);
+                series.setYAxisGroup(Integer.parseInt(s[2]));
                 drawn++;
             }
         }
