@@ -157,6 +157,24 @@ class PrototypeCheckTest {
                 new String[] {"A"}, new double[1][3], new String[] {"b"}, new String[] {"A"}, Metric.COSINE));
     }
 
+    /** The checked-in oracle (tools/prototypes.py output) agrees with the counts the tool printed. */
+    @Test
+    void checkedInOracleIsComplete() throws Exception {
+        Path f = Path.of("..", "tools", "data", "prototypes.csv.gz");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(f), "no " + f.toAbsolutePath());
+        Map<String, PrototypeCheck.Prototype> p = PrototypeCheck.readPrototypes(f);
+        assertEquals(33_049, p.size(), "29,370 train + 3,679 val");
+        java.util.Set<String> train = new java.util.HashSet<>();
+        p.values().stream().filter(x -> x.split().equals("train")).forEach(x -> train.add(x.key()));
+        long val = p.values().stream().filter(x -> x.split().equals("val")).count();
+        long valInTrain = p.values().stream().filter(x -> x.split().equals("val") && train.contains(x.key())).count();
+        assertEquals(3_679, val);
+        assertEquals(2_872, valInTrain);
+        assertEquals("225|AB|ab", p.get("mp-22862").key(), "NaCl: rock salt");
+        assertEquals("216|AB|ac", p.get("mp-2534").key(), "GaAs: zincblende");
+        assertTrue(p.values().stream().noneMatch(x -> x.key().isBlank()), "every structure has a key");
+    }
+
     private static double[] jitter(double[] centre, Random rnd) {
         double[] v = centre.clone();
         for (int d = 0; d < v.length; d++) {
