@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * {@code steps}, {@code epochs}, {@code structuresSeen}, {@code wallSeconds} (training wall time summed over
  * every invocation), {@code invocations}, {@code finalValidation} (all validation metrics), and
  * {@code evaluation} (free text, empty until {@code dimstream model card DIR --evaluation FILE.md}; reset
- * when the run is trained further, since it then describes other weights).
+ * when the run is trained further or a new run replaces it, since it then describes other weights).
  */
 public final class ModelCard {
     private static final Logger LOG = LoggerFactory.getLogger(ModelCard.class);
@@ -116,11 +116,13 @@ public final class ModelCard {
         c.put("finalValidation", new LinkedHashMap<>(r.validation()));
         String evaluation = "";
         if (previous != null && previous.get("evaluation") instanceof String e && !e.isBlank()) {
-            if (previous.get("steps") instanceof Number s && s.longValue() == r.steps()) {
+            if (r.resumed() && previous.get("steps") instanceof Number s && s.longValue() == r.steps()) {
                 evaluation = e;
-            } else {
+            } else if (r.resumed()) {
                 LOG.info("{}: the card's evaluation text was dropped: it described step {}, the model is now at step {}",
                         dir, previous.get("steps"), r.steps());
+            } else {
+                LOG.info("{}: the previous card's evaluation text was dropped: this is a new run", dir);
             }
         }
         c.put("evaluation", evaluation);

@@ -34,7 +34,8 @@ class ModelCardTest {
         TrainResult r = new DimTrainer(cfg).train(train, val, budget, Optional.empty(), null);
         List<String> trainIds = train.stream().map(FeaturizedCrystal::id).toList();
         List<String> valIds = val.stream().map(FeaturizedCrystal::id).toList();
-        ModelBundle.create("card-test", 1, r, cfg).write(out);
+        // as pretrain does: the bundle keeps the trainer's checkpoint (run state, AdamW moments)
+        ModelBundle.create("card-test", 1, r, cfg, Checkpoint.read(out.resolve(Checkpoint.FILE_NAME))).write(out);
         Map<String, Object> c = ModelCard.write(out, new ModelCard.Run("card-test", 1, List.of(data), 0, 26, 3,
                 trainIds, valIds, cfg, budget, r));
 
@@ -97,6 +98,26 @@ class ModelCardTest {
         ModelCard.write(out, new ModelCard.Run("card-test", 1, List.of(data), 0, 26, 3, trainIds, valIds, cfg,
                 Budget.steps(5), r3));
         assertTrue((Boolean) ModelCard.read(out).get("dataChanged"));
+
+        // a re-invocation that trains no further keeps the evaluation; a new run in the same folder drops it
+        ModelCard.setEvaluation(out, "evaluated at step 5");
+        TrainResult same = new DimTrainer(cfg).train(train, val, Budget.steps(5), Optional.empty(), null);
+        assertEquals(5, same.steps());
+        ModelCard.write(out, new ModelCard.Run("card-test", 1, List.of(data), 0, 26, 3, trainIds, valIds, cfg,
+                Budget.steps(5), same));
+        assertEquals("evaluated at step 5", ModelCard.read(out).get("evaluation"));
+        assertEquals(4, ModelCard.read(out).get("invocations"));
+        Files.delete(out.resolve(Checkpoint.FILE_NAME));
+        TrainResult fresh = new DimTrainer(cfg).train(train, val, Budget.steps(5), Optional.empty(), null);
+        assertFalse(fresh.resumed());
+        ModelCard.write(out, new ModelCard.Run("card-test", 1, List.of(data), 0, 26, 3, trainIds, valIds, cfg,
+                Budget.steps(5), fresh));
+        Map<String, Object> newRun = ModelCard.read(out);
+        assertEquals("", newRun.get("evaluation"));
+        assertEquals(1, newRun.get("invocations"));
+        assertFalse((Boolean) newRun.get("dataChanged"));
+        assertEquals(TrainHistory.read(out.resolve(TrainHistory.FILE_NAME)).size(), fresh.epochs(),
+                "the new run's history replaced the old one");
     }
 
     @Test
