@@ -33,7 +33,8 @@ import picocli.CommandLine.Parameters;
         name = "embed",
         mixinStandardHelpOptions = true,
         description = {
-            "Embed CIF inputs with a trained model directory (model.onnx + model.json) on ONNX Runtime.",
+            "Embed CIF inputs with a trained model directory (model.onnx + model.json; default: the shipped base",
+            "model in models/base) on ONNX Runtime.",
             "Prints one JSON object per structure per line:",
             "{\"id\":…,\"model_version\":V,\"embedding\":[64 floats]}",
             "Errors go to stderr, one line each (id: reason); the exit code is 1 if any input failed."
@@ -44,7 +45,8 @@ public final class EmbedCommand implements Callable<Integer> {
             description = "A .cif file, a directory (recursively, *.cif), or a .csv/.csv.gz with a 'cif' column.")
     List<Path> inputs;
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory.")
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "Model directory (default: the shipped base model, <dimstream home>/models/base).")
     Path model;
 
     @Option(names = "--device", defaultValue = "auto",
@@ -62,6 +64,14 @@ public final class EmbedCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (model == null) {
+            model = io.dimstream.trainer.BaseModel.defaultDir();
+            if (!io.dimstream.trainer.BaseModel.present(model)) {
+                err.println("embed: model_not_found: no --model given and no base model at " + model
+                        + " (model.onnx + model.json; see docs/pretraining.md)");
+                return 2;
+            }
+        }
         OnnxEncoder enc;
         try {
             enc = OnnxEncoder.load(model, OnnxEncoder.Options.defaults().withDevice(device).withThreads(threads)

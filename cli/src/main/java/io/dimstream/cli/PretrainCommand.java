@@ -6,6 +6,8 @@ import io.dimstream.core.encoder.ModelMetadata;
 import io.dimstream.trainer.Budget;
 import io.dimstream.trainer.Checkpoint;
 import io.dimstream.trainer.DimTrainer;
+import io.dimstream.trainer.LrSchedule;
+import io.dimstream.trainer.ModelCard;
 import io.dimstream.trainer.ModelBundle;
 import io.dimstream.trainer.TrainConfig;
 import io.dimstream.trainer.TrainResult;
@@ -27,8 +29,11 @@ import picocli.CommandLine.Option;
         description = {
             "Pretrain the Site-Net encoder with Deep InfoMax (DJL/PyTorch; see docs/encoder.md).",
             "Reads CIF inputs, featurizes them, holds out --val-fraction for validation, trains within the",
-            "budget (default 1 epoch) and writes DIR/model.onnx, DIR/model.json and DIR/checkpoint.bin.",
-            "Re-running with the same --out resumes from DIR/checkpoint.bin (e.g. after a crash)."
+            "budget (default 1 epoch) and writes DIR/model.onnx, DIR/model.json, DIR/checkpoint.bin, the per-epoch",
+            "DIR/history.jsonl and DIR/loss_curve.png, and the model card (DIR/card.json, DIR/MODEL_CARD.md,",
+            "DIR/pretrain_ids.txt.gz). Re-running with the same --out resumes from DIR/checkpoint.bin: --epochs,",
+            "--max-steps and --max-structures are totals of the whole run (a larger value extends it),",
+            "--minutes applies to each invocation."
         })
 public final class PretrainCommand implements Callable<Integer> {
 
@@ -39,16 +44,16 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Model directory to write.")
     Path out;
 
-    @Option(names = "--epochs", paramLabel = "N", description = "Stop after N epochs.")
+    @Option(names = "--epochs", paramLabel = "N", description = "Train until N epochs in total (across resumes).")
     Integer epochs;
 
-    @Option(names = "--minutes", paramLabel = "M", description = "Stop after M minutes of training.")
+    @Option(names = "--minutes", paramLabel = "M", description = "Stop after M minutes of training in this invocation.")
     Double minutes;
 
-    @Option(names = "--max-structures", paramLabel = "N", description = "Stop after N training structures seen.")
+    @Option(names = "--max-structures", paramLabel = "N", description = "Stop after N training structures seen in total.")
     Long maxStructures;
 
-    @Option(names = "--max-steps", paramLabel = "N", description = "Stop after N optimizer steps.")
+    @Option(names = "--max-steps", paramLabel = "N", description = "Stop after N optimizer steps in total.")
     Long maxSteps;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
@@ -69,11 +74,28 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--model-version", paramLabel = "V", description = "Model version (default: warm start's + 1, else 1).")
     Integer version;
 
-    @Option(names = "--lr", description = "AdamW learning rate (default 1e-4).")
+    @Option(names = "--preset", defaultValue = "default", paramLabel = "NAME",
+            description = "Training settings: default, or paper (the authors' compact_dim_nocomp_klnorm.yaml: AdamW eps 1e-7,"
+                    + " batches of 1,200 sites without a pair cap; docs/pretraining.md). Default: ${DEFAULT-VALUE}.")
+    String preset;
+
+    @Option(names = "--lr", description = "AdamW (peak) learning rate (default 1e-4).")
     Double lr;
 
-    @Option(names = "--max-sites-per-batch", defaultValue = "1200", description = "Batch cap on primitive sites (default: ${DEFAULT-VALUE}).")
-    int maxSitesPerBatch;
+    @Option(names = "--lr-schedule", defaultValue = "constant", paramLabel = "KIND",
+            description = "constant or cosine (to 0 at the end of the --epochs budget, else of --max-steps). Default: ${DEFAULT-VALUE}.")
+    String lrSchedule;
+
+    @Option(names = "--warmup-steps", defaultValue = "0", paramLabel = "N",
+            description = "Linear learning-rate warm-up over the first N steps (default: ${DEFAULT-VALUE}).")
+    int warmupSteps;
+
+    @Option(names = "--max-sites-per-batch", paramLabel = "N", description = "Batch cap on primitive sites (default 1200).")
+    Integer maxSitesPerBatch;
+
+    @Option(names = "--log-every", defaultValue = "0", paramLabel = "STEPS",
+            description = "With --no-progress: a progress line (with ETA) every STEPS steps, and at least once a minute.")
+    int logEvery;
 
     @Option(names = "--threads", defaultValue = "0", description = "PyTorch intra-op threads (0 = engine default).")
     int threads;
@@ -100,6 +122,18 @@ public final class PretrainCommand implements Callable<Integer> {
             System.err.println("pretrain: " + e.getMessage());
             return 2;
         }
+        TrainConfig preCfg;
+        try {
+            preCfg = TrainConfig.preset(preset).withLrSchedule(LrSchedule.parse(lrSchedule, warmupSteps));
+        } catch (IllegalArgumentException e) {
+            System.err.println("pretrain: " + e.getMessage());
+            return 2;
+        }
+        if (preCfg.lrSchedule().needsHorizon() && epochs == null && maxSteps == null) {
+            System.err.println("pretrain: --lr-schedule " + preCfg.lrSchedule().name()
+                    + " needs --epochs or --max-steps (the schedule ends there)");
+            return 2;
+        }
         int v = version != null ? version : 1;
         if (warmStart != null) {
             Path wj = warmStart.resolve(ModelMetadata.FILE_NAME);
@@ -121,21 +155,33 @@ public final class PretrainCommand implements Callable<Integer> {
         System.err.printf("pretrain: %d structures featurized (%d skipped) in %.1f s; %d train, %d validation%n",
                 corpus.crystals().size(), corpus.failed(), (System.nanoTime() - t0) / 1e9, split.get(0).size(),
                 split.get(1).size());
-        TrainConfig cfg = TrainConfig.defaults().withSeed(seed).withCheckpointDir(out)
-                .withCheckpointEverySteps(checkpointEvery).withProgressBar(!noProgress);
-        cfg = cfg.withBatchCaps(maxSitesPerBatch, cfg.maxPairsPerBatch(), cfg.maxBatch());
+        TrainConfig cfg = preCfg.withSeed(seed).withCheckpointDir(out)
+                .withCheckpointEverySteps(checkpointEvery).withProgressBar(!noProgress).withLogEverySteps(logEvery);
+        if (maxSitesPerBatch != null) {
+            cfg = cfg.withBatchCaps(maxSitesPerBatch, cfg.maxPairsPerBatch(), cfg.maxBatch());
+        }
         if (lr != null) {
             cfg = cfg.withLearningRate(lr);
         }
         Files.createDirectories(out);
-        TrainResult r = new DimTrainer(cfg).train(split.get(0), split.get(1), budget, Optional.ofNullable(warmStart),
-                null);
+        TrainResult r;
+        try {
+            r = new DimTrainer(cfg).train(split.get(0), split.get(1), budget, Optional.ofNullable(warmStart), null);
+        } catch (IllegalArgumentException e) {
+            // checkpoint/warm start of another architecture or featurizer, schedule without a horizon
+            System.err.println("pretrain: " + e.getMessage());
+            return 2;
+        }
         Checkpoint full = Checkpoint.read(out.resolve(Checkpoint.FILE_NAME));
         ModelBundle bundle = ModelBundle.create(name, v, r, cfg, full);
         bundle.write(out);
+        ModelCard.write(out, new ModelCard.Run(name, v, data, limit, corpus.crystals().size(), corpus.failed(),
+                split.get(0).stream().map(FeaturizedCrystal::id).toList(),
+                split.get(1).stream().map(FeaturizedCrystal::id).toList(), cfg, budget, r));
         Map<String, Double> m = r.validation();
-        System.err.printf("pretrain: %s v%d written to %s: %d steps, %d structures, %.1f structures/s%n", name, v, out,
-                r.steps(), r.structuresSeen(), r.structuresPerSecond());
+        System.err.printf("pretrain: %s v%d written to %s: %d steps, %d epochs, %d structures, %.1f structures/s, "
+                + "%.0f s of training in total%n", name, v, out, r.steps(), r.epochs(), r.structuresSeen(),
+                r.structuresPerSecond(), r.totalWallSeconds());
         if (!m.isEmpty()) {
             System.err.printf("pretrain: validation local DIM %.4f (was %s), global DIM %.4f (was %s), "
                     + "local critic acc %.3f, global critic acc %.3f%n", m.get("val_local_dim"),

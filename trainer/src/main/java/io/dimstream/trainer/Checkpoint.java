@@ -19,6 +19,15 @@ import java.util.Map;
  * A resumable training state: architecture, weights, AdamW moments and the position in the run
  * (epoch, batch within the epoch, step, structures seen). Binary: magic, JSON header, tensors. Written
  * atomically (temp file + move) so a crash never leaves half a checkpoint.
+ *
+ * <p>There is no separate RNG state: the trainer derives each epoch's batch plan from (seed, epoch) and each
+ * step's noise and false pairs from (seed, step), so the position plus the seed restores the random streams.
+ *
+ * <p>{@code run} holds the rest of the run's state, so a resumed run's history and schedule match an
+ * uninterrupted one: {@code optimizerSteps} (AdamW's bias-correction count, which lags {@code step} when a
+ * non-finite update was skipped), {@code wallSeconds} (training wall time summed over all invocations),
+ * {@code epochLossSum}/{@code epochBatches} (the current epoch's partial train loss), {@code lossEma},
+ * {@code lrSchedule} and {@code learningRate}. Empty in checkpoints of older versions and of bundles.
  */
 public record Checkpoint(
         SiteNetConfig arch,
@@ -29,7 +38,24 @@ public record Checkpoint(
         long step,
         long structuresSeen,
         Map<String, Params.Tensor> weights,
-        Map<String, float[][]> optimizer) {
+        Map<String, float[][]> optimizer,
+        Map<String, Object> run) {
+
+    public Checkpoint {
+        run = run == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(run));
+    }
+
+    /** A checkpoint without run state (bundles, older callers). */
+    public Checkpoint(SiteNetConfig arch, int featurizerVersion, long seed, int epoch, int batchInEpoch, long step,
+            long structuresSeen, Map<String, Params.Tensor> weights, Map<String, float[][]> optimizer) {
+        this(arch, featurizerVersion, seed, epoch, batchInEpoch, step, structuresSeen, weights, optimizer, Map.of());
+    }
+
+    /** A number from {@link #run()}, or {@code fallback} when absent. */
+    public double runNumber(String key, double fallback) {
+        Object v = run.get(key);
+        return v instanceof Number n ? n.doubleValue() : fallback;
+    }
 
     public static final String FILE_NAME = "checkpoint.bin";
     private static final String MAGIC = "DIMSTREAM-CKPT-1";
@@ -48,6 +74,7 @@ public record Checkpoint(
             h.put("batchInEpoch", batchInEpoch);
             h.put("step", step);
             h.put("structuresSeen", structuresSeen);
+            h.put("run", run);
             out.writeUTF(JSON.writeValueAsString(h));
             Params.writeHost(out, weights);
             out.writeInt(optimizer.size());
@@ -91,8 +118,14 @@ public record Checkpoint(
             }
             return new Checkpoint(arch, num(h, "featurizerVersion").intValue(), num(h, "seed").longValue(),
                     num(h, "epoch").intValue(), num(h, "batchInEpoch").intValue(), num(h, "step").longValue(),
-                    num(h, "structuresSeen").longValue(), w, opt);
+                    num(h, "structuresSeen").longValue(), w, opt, run(h));
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> run(Map<String, Object> h) {
+        Object r = h.get("run");
+        return r instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
     }
 
     private static Number num(Map<String, Object> h, String k) {

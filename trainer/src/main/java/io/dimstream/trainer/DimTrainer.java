@@ -40,6 +40,18 @@ import org.slf4j.LoggerFactory;
  * checkpoint continues exactly where it stopped. With {@code checkpointDir} set, {@code checkpoint.bin}
  * is written every {@code checkpointEverySteps} steps, at each epoch end and at the end, and an existing
  * one is resumed. Warm start loads only the weights of a previous model directory (fresh optimizer).
+ * There is no RNG state to save: the position (epoch, batch, step) plus the seed is the RNG state. The
+ * checkpoint also carries AdamW's step count, the partial epoch loss, the loss EMA and the summed wall time,
+ * and the learning rate is a pure function of the step ({@link LrSchedule}), so a resumed run reproduces an
+ * uninterrupted one (weights equal to float rounding, history lines equal except wall time).
+ *
+ * <p>Budgets: epochs, steps and structures are absolute targets counted from the start of the run (a
+ * re-invocation with a larger target extends it); time is per invocation.
+ *
+ * <p>With {@code checkpointDir}: {@code history.jsonl} gets one line per finished epoch ({@link TrainHistory},
+ * written before the epoch's checkpoint; lines past the checkpoint's epoch are dropped on resume) and
+ * {@code loss_curve.png} is redrawn from it after each epoch ({@link LossCurve}). Without a progress bar a
+ * progress line with ETA goes to the log every {@code logEverySteps} steps and at least once a minute.
  *
  * <p>Batches: crystals of similar size (S, then J, in buckets) are grouped, capped by real primitive sites
  * ({@code maxSitesPerBatch}, default 1200) and padded pairs; batch order is shuffled per epoch.
@@ -49,6 +61,12 @@ public final class DimTrainer {
 
     /** Padding waste allowed in training batches (the size-bucketed order keeps it low anyway). */
     static final double TRAIN_PADDING_FACTOR = 3.0;
+
+    /** Above this many epochs the cosine horizon and ETA use epochs x (batches of epoch 0) instead of the sum. */
+    static final int EXACT_HORIZON_MAX_EPOCHS = 1000;
+
+    /** Without a progress bar, the longest gap between two progress lines. */
+    static final long PROGRESS_LOG_NANOS = 60_000_000_000L;
 
     private final TrainConfig config;
 
@@ -115,6 +133,23 @@ public final class DimTrainer {
                 throw new IllegalArgumentException("checkpoint " + ckptFile.get() + " has another architecture");
             }
             LOG.info("resuming from {} (epoch {}, step {})", ckptFile.get(), resume.epoch(), resume.step());
+            Object was = resume.run().get("lrSchedule");
+            if (was instanceof Map<?, ?> m && !LrSchedule.fromMap(castMap(m)).equals(config.lrSchedule())) {
+                LOG.warn("checkpoint was trained with learning-rate schedule {}, continuing with {}", m,
+                        config.lrSchedule().toMap());
+            }
+        }
+        Optional<Path> historyFile = config.checkpointDir().map(d -> d.resolve(TrainHistory.FILE_NAME));
+        if (historyFile.isPresent()) {
+            try {
+                int dropped = TrainHistory.truncate(historyFile.get(), resume == null ? 0 : resume.epoch());
+                if (dropped > 0) {
+                    LOG.info("{}: dropped {} line(s) past the checkpoint's epoch {}", historyFile.get(), dropped,
+                            resume == null ? 0 : resume.epoch());
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + historyFile.get() + ": " + e.getMessage(), e);
+            }
         }
 
         try (NDManager base = NDManager.newBaseManager()) {
@@ -136,26 +171,35 @@ public final class DimTrainer {
             } else {
                 params = Params.init(base, arch, config.seed());
             }
-            try (params; AdamW opt = new AdamW(base, config.learningRate(), config.weightDecay(), config.amsgrad())) {
+            try (params; AdamW opt = new AdamW(base, config.learningRate(), config.weightDecay(), config.amsgrad(),
+                    config.adamEps())) {
                 params.attachGradients();
                 if (resume != null) {
-                    opt.restore(params, resume.optimizer(), resume.step());
+                    opt.restore(params, resume.optimizer(), (long) resume.runNumber("optimizerSteps", resume.step()));
                 }
                 SiteNetModel model = new SiteNetModel(arch, params);
                 DimObjective objective = new DimObjective(model, config.weights());
-                return run(base, arch, fv, params, opt, objective, train, val, budget, resume, ckptFile, listener);
+                return run(base, arch, fv, params, opt, objective, train, val, budget, resume, ckptFile, historyFile,
+                        listener);
             }
         }
     }
 
     private TrainResult run(NDManager base, SiteNetConfig arch, int fv, Params params, AdamW opt, DimObjective objective,
             List<FeaturizedCrystal> train, List<FeaturizedCrystal> val, Budget budget, Checkpoint resume,
-            Optional<Path> ckptFile, TrainListener listener) {
+            Optional<Path> ckptFile, Optional<Path> historyFile, TrainListener listener) {
         int epoch = resume == null ? 0 : resume.epoch();
         int batchInEpoch = resume == null ? 0 : resume.batchInEpoch();
         long step = resume == null ? 0 : resume.step();
         long seen = resume == null ? 0 : resume.structuresSeen();
         long seenAtStart = seen;
+        long stepAtStart = step;
+        double wallBefore = resume == null ? 0 : resume.runNumber("wallSeconds", 0);
+        long[] epochSteps = budget.epochs() > 0 ? cumulativeEpochSteps(train, budget.epochs()) : null;
+        long horizon = lrHorizon(budget, epochSteps);
+        LOG.info("learning rate {} ({}{}{})", config.learningRate(), config.lrSchedule().name(),
+                config.lrSchedule().warmupSteps() > 0 ? ", " + config.lrSchedule().warmupSteps() + " warm-up steps" : "",
+                config.lrSchedule().needsHorizon() ? ", cosine to 0 at step " + horizon : "");
         Map<String, Double> initialVal = val.isEmpty() || resume != null ? Map.of() : validate(base, objective, val);
         List<TrainListener.Epoch> history = new ArrayList<>();
         long t0 = System.nanoTime();
@@ -166,10 +210,12 @@ public final class DimTrainer {
         if (bar != null) {
             bar.stepTo(Math.min(seen, Math.max(0, bar.getMax())));
         }
-        double ema = Double.NaN;
+        double ema = resume == null ? Double.NaN : resume.runNumber("lossEma", Double.NaN);
         int badSteps = 0;
-        double epochLossSum = 0;
-        long epochBatches = 0;
+        double epochLossSum = resume == null ? 0 : resume.runNumber("epochLossSum", 0);
+        long epochBatches = resume == null ? 0 : (long) resume.runNumber("epochBatches", 0);
+        double lr = config.lrSchedule().lr(config.learningRate(), step, horizon);
+        long lastLog = System.nanoTime();
         try {
             outer:
             while (!budget.exhausted(epoch, step, seen, elapsed(t0))) {
@@ -183,6 +229,8 @@ public final class DimTrainer {
                     for (int idx : plan.get(bi)) {
                         cs.add(train.get(idx));
                     }
+                    lr = config.lrSchedule().lr(config.learningRate(), step, horizon);
+                    opt.setLearningRate(lr);
                     Random rnd = new Random(mix(config.seed(), step));
                     DimBatch batch = DimBatch.of(cs, rnd);
                     double loss;
@@ -231,13 +279,23 @@ public final class DimTrainer {
                         bar.stepBy(cs.size());
                         bar.setExtraMessage(String.format(" loss %.4f ep %d", ema, epoch));
                     }
+                    if (bar == null && (System.nanoTime() - lastLog >= PROGRESS_LOG_NANOS
+                            || (config.logEverySteps() > 0 && step % config.logEverySteps() == 0))) {
+                        lastLog = System.nanoTime();
+                        LOG.info("epoch {} batch {}/{} step {}: {} structures/s, loss EMA {}, lr {}, ETA {}", epoch,
+                                bi + 1, plan.size(), step, String.format("%.1f", rate), String.format("%.4f", ema),
+                                String.format("%.3g", lr), eta(budget, epochSteps, step, stepAtStart, seen,
+                                        seenAtStart, elapsed(t0)));
+                    }
                     if (ckptFile.isPresent() && config.checkpointEverySteps() > 0
                             && step % config.checkpointEverySteps() == 0) {
-                        writeCheckpoint(ckptFile.get(), arch, fv, epoch, bi + 1, step, seen, params, opt);
+                        writeCheckpoint(ckptFile.get(), arch, fv, epoch, bi + 1, step, seen, params, opt,
+                                runState(opt, wallBefore + secs, epochLossSum, epochBatches, ema, horizon, lr));
                     }
                 }
                 double trainLoss = epochBatches == 0 ? Double.NaN : epochLossSum / epochBatches;
                 epoch++;
+                double epochWall = wallBefore + elapsed(t0).toNanos() / 1e9;
                 batchInEpoch = 0;
                 epochLossSum = 0;
                 epochBatches = 0;
@@ -250,8 +308,12 @@ public final class DimTrainer {
                             String.format("%.4f", trainLoss), String.format("%.4f", v.get("val_local_dim")),
                             String.format("%.4f", v.get("val_global_dim")));
                 }
+                if (historyFile.isPresent()) {
+                    appendHistory(historyFile.get(), rec, seen, epochWall, lr);
+                }
                 if (ckptFile.isPresent()) {
-                    writeCheckpoint(ckptFile.get(), arch, fv, epoch, 0, step, seen, params, opt);
+                    writeCheckpoint(ckptFile.get(), arch, fv, epoch, 0, step, seen, params, opt,
+                            runState(opt, epochWall, 0, 0, ema, horizon, lr));
                 }
             }
         } finally {
@@ -259,15 +321,122 @@ public final class DimTrainer {
                 bar.close();
             }
         }
+        double totalWall = wallBefore + elapsed(t0).toNanos() / 1e9;
         if (ckptFile.isPresent()) {
-            writeCheckpoint(ckptFile.get(), arch, fv, epoch, batchInEpoch, step, seen, params, opt);
+            writeCheckpoint(ckptFile.get(), arch, fv, epoch, batchInEpoch, step, seen, params, opt,
+                    runState(opt, totalWall, epochLossSum, epochBatches, ema, horizon, lr));
         }
         Map<String, Double> finalVal = val.isEmpty() ? Map.of()
                 : history.isEmpty() || history.get(history.size() - 1).step() != step ? validate(base, objective, val)
                 : history.get(history.size() - 1).validation();
         double secs = elapsed(t0).toNanos() / 1e9;
         return new TrainResult(arch, params.toHost(), fv, initialVal, finalVal, history, step, seen, secs,
-                (seen - seenAtStart) / Math.max(secs, 1e-9), resume != null);
+                (seen - seenAtStart) / Math.max(secs, 1e-9), resume != null, epoch, totalWall, lr);
+    }
+
+    private Map<String, Object> runState(AdamW opt, double wallSeconds, double epochLossSum, long epochBatches,
+            double ema, long horizon, double lr) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("optimizerSteps", opt.steps());
+        m.put("wallSeconds", wallSeconds);
+        m.put("epochLossSum", epochLossSum);
+        m.put("epochBatches", epochBatches);
+        if (Double.isFinite(ema)) {
+            m.put("lossEma", ema);
+        }
+        m.put("learningRate", config.learningRate());
+        m.put("lrSchedule", config.lrSchedule().toMap());
+        m.put("lrHorizon", horizon);
+        m.put("lr", lr);
+        return m;
+    }
+
+    private static void appendHistory(Path file, TrainListener.Epoch rec, long seen, double wall, double lr) {
+        try {
+            TrainHistory.append(file, TrainHistory.record(rec, seen, wall, lr));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to " + file + ": " + e.getMessage(), e);
+        }
+        Path png = file.resolveSibling(LossCurve.FILE_NAME);
+        try {
+            LossCurve.write(png, TrainHistory.read(file));
+        } catch (IOException | RuntimeException e) {
+            // a plot must never stop a long run
+            LOG.warn("cannot draw {}: {}", png, e.toString());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> castMap(Map<?, ?> m) {
+        return (Map<String, Object>) m;
+    }
+
+    /**
+     * Steps at the end of each epoch of the budget: {@code out[e]} = batches of epochs 0..e-1 (exact up to
+     * {@link #EXACT_HORIZON_MAX_EPOCHS} epochs; beyond, epochs x the batches of epoch 0).
+     */
+    long[] cumulativeEpochSteps(List<FeaturizedCrystal> train, int epochs) {
+        if (epochs > EXACT_HORIZON_MAX_EPOCHS) {
+            long per = epochPlan(train, 0).size();
+            return new long[] {0, per * epochs};
+        }
+        long[] out = new long[epochs + 1];
+        for (int e = 0; e < epochs; e++) {
+            out[e + 1] = out[e] + epochPlan(train, e).size();
+        }
+        return out;
+    }
+
+    /**
+     * Total steps of the budget for the cosine schedule: the steps of the epoch budget when there is one (a
+     * step, structure or time limit then only stops the run early, without bending the schedule), else the
+     * step budget.
+     */
+    long lrHorizon(Budget budget, long[] epochSteps) {
+        long h = Long.MAX_VALUE;
+        if (epochSteps != null) {
+            h = epochSteps[epochSteps.length - 1];
+        } else if (budget.maxSteps() > 0) {
+            h = budget.maxSteps();
+        }
+        if (h == Long.MAX_VALUE) {
+            if (config.lrSchedule().needsHorizon()) {
+                throw new IllegalArgumentException("the " + config.lrSchedule().name()
+                        + " learning-rate schedule needs an epoch or step budget (--epochs or --max-steps)");
+            }
+            return 0;
+        }
+        return h;
+    }
+
+    /** Time to the first budget limit at this invocation's rates ("?" before the first step). */
+    static String eta(Budget budget, long[] epochSteps, long step, long stepAtStart, long seen, long seenAtStart,
+            Duration elapsed) {
+        double secs = elapsed.toNanos() / 1e9;
+        if (step <= stepAtStart || secs <= 0) {
+            return "?";
+        }
+        double stepRate = (step - stepAtStart) / secs;
+        double seenRate = (seen - seenAtStart) / secs;
+        double eta = Double.POSITIVE_INFINITY;
+        if (epochSteps != null) {
+            eta = Math.min(eta, Math.max(0, epochSteps[epochSteps.length - 1] - step) / stepRate);
+        }
+        if (budget.maxSteps() > 0) {
+            eta = Math.min(eta, Math.max(0, budget.maxSteps() - step) / stepRate);
+        }
+        if (budget.maxStructures() > 0 && seenRate > 0) {
+            eta = Math.min(eta, Math.max(0, budget.maxStructures() - seen) / seenRate);
+        }
+        if (budget.maxTime() != null) {
+            eta = Math.min(eta, Math.max(0, budget.maxTime().toNanos() / 1e9 - secs));
+        }
+        return Double.isInfinite(eta) ? "?" : formatDuration(eta);
+    }
+
+    static String formatDuration(double seconds) {
+        long s = Math.round(seconds);
+        return String.format("%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60);
     }
 
     private static long progressMax(Budget b, int n) {
@@ -391,10 +560,10 @@ public final class DimTrainer {
     }
 
     private void writeCheckpoint(Path f, SiteNetConfig arch, int fv, int epoch, int batchInEpoch, long step, long seen,
-            Params params, AdamW opt) {
+            Params params, AdamW opt, Map<String, Object> run) {
         try {
-            new Checkpoint(arch, fv, config.seed(), epoch, batchInEpoch, step, seen, params.toHost(), opt.stateToHost())
-                    .write(f);
+            new Checkpoint(arch, fv, config.seed(), epoch, batchInEpoch, step, seen, params.toHost(), opt.stateToHost(),
+                    run).write(f);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint " + f + ": " + e.getMessage(), e);
         }

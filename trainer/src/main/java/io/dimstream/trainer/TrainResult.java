@@ -22,6 +22,9 @@ import java.util.Map;
  * @param seconds             wall time of this run
  * @param structuresPerSecond training throughput of this run
  * @param resumed             whether the run resumed from a checkpoint
+ * @param epochs              finished epochs in total (including resumed ones)
+ * @param totalWallSeconds    training wall time summed over every invocation of the run
+ * @param lastLearningRate    learning rate of the last step
  */
 public record TrainResult(
         SiteNetConfig arch,
@@ -34,4 +37,7 @@ public record TrainResult(
         long structuresSeen,
         double seconds,
         double structuresPerSecond,
-        boolean resumed) {}
+        boolean resumed,
+        int epochs,
+        double totalWallSeconds,
+        double lastLearningRate) {}

@@ -109,6 +109,117 @@ class DimTrainerTest {
         }
     }
 
+    /**
+     * A cosine run with warm-up over 3 epochs, stopped inside epoch 2 and "crashed" after writing a history
+     * line its checkpoint does not cover (plus a torn line), then resumed: weights bit-identical, AdamW's step
+     * count, the learning rates and every history field (except wall time) equal to the uninterrupted run's,
+     * each epoch listed once, and the loss curve drawn.
+     */
+    @Test
+    void interruptedCosineRunWithHistoryMatchesUninterrupted(@TempDir Path dir) throws Exception {
+        List<FeaturizedCrystal> train = SyntheticCrystals.generate(40, 3, 4);
+        List<FeaturizedCrystal> val = SyntheticCrystals.generate(8, 5, 4);
+        LrSchedule cosine = new LrSchedule(LrSchedule.Kind.COSINE, 2);
+        Path straightDir = dir.resolve("straight");
+        Path resumedDir = dir.resolve("resumed");
+        TrainConfig straightCfg = tiny(13).withBatchCaps(16, 400_000, 32).withLrSchedule(cosine)
+                .withCheckpointDir(straightDir).withCheckpointEverySteps(1);
+        TrainConfig resumedCfg = straightCfg.withCheckpointDir(resumedDir);
+        DimTrainer straightTrainer = new DimTrainer(straightCfg);
+        long perEpoch = straightTrainer.epochPlan(train, 0).size();
+        long horizon = straightTrainer.cumulativeEpochSteps(train, 3)[3];
+        assertTrue(perEpoch >= 4, "enough batches per epoch to stop inside epoch 2: " + perEpoch);
+
+        TrainResult straight = straightTrainer.train(train, val, Budget.epochs(3), Optional.empty(), null);
+
+        long stopAt = perEpoch + 3;
+        TrainResult first = new DimTrainer(resumedCfg).train(train, val, new Budget(3, null, stopAt, 0),
+                Optional.empty(), null);
+        assertEquals(stopAt, first.steps());
+        assertEquals(1, first.epochs());
+        // a crash between "history line of epoch 2 appended" and "epoch-2 checkpoint written"
+        Path hist = resumedDir.resolve(TrainHistory.FILE_NAME);
+        java.nio.file.Files.writeString(hist, "{\"epoch\":2,\"step\":99,\"train_loss\":1.0}\n{\"epoch\":3,\"st",
+                java.nio.file.StandardOpenOption.APPEND);
+        TrainResult resumed = new DimTrainer(resumedCfg).train(train, val, Budget.epochs(3), Optional.empty(), null);
+        assertTrue(resumed.resumed());
+        assertEquals(straight.steps(), resumed.steps());
+        assertEquals(horizon, resumed.steps(), "the cosine horizon is the epoch budget's steps");
+        assertEquals(3, resumed.epochs());
+
+        // bit-exact in one process (same kernels, same thread count); see docs/encoder.md for other processes
+        for (String k : straight.weights().keySet()) {
+            assertArrayEquals(straight.weights().get(k).data(), resumed.weights().get(k).data(), k);
+        }
+        Checkpoint a = Checkpoint.read(straightDir.resolve(Checkpoint.FILE_NAME));
+        Checkpoint b = Checkpoint.read(resumedDir.resolve(Checkpoint.FILE_NAME));
+        assertEquals(a.runNumber("optimizerSteps", -1), b.runNumber("optimizerSteps", -2));
+        assertEquals(horizon, (long) b.runNumber("lrHorizon", -1));
+        assertEquals(cosine.toMap(), b.run().get("lrSchedule"));
+
+        List<java.util.Map<String, Object>> ha = TrainHistory.read(straightDir.resolve(TrainHistory.FILE_NAME));
+        List<java.util.Map<String, Object>> hb = TrainHistory.read(hist);
+        assertEquals(3, ha.size());
+        assertEquals(3, hb.size(), "each epoch once: the stale line and the torn line are gone");
+        for (int e = 0; e < 3; e++) {
+            java.util.Map<String, Object> ra = ha.get(e);
+            java.util.Map<String, Object> rb = hb.get(e);
+            assertEquals(e + 1, ((Number) rb.get("epoch")).intValue());
+            assertEquals(ra.keySet(), rb.keySet());
+            for (String k : ra.keySet()) {
+                if (k.equals("wall_seconds")) {
+                    assertTrue(((Number) rb.get(k)).doubleValue() > 0);
+                } else if (ra.get(k) instanceof Number na) {
+                    assertEquals(na.doubleValue(), ((Number) rb.get(k)).doubleValue(), 0.0, "epoch " + (e + 1) + " " + k);
+                } else {
+                    assertEquals(ra.get(k), rb.get(k), k);
+                }
+            }
+            long lastStep = ((Number) ra.get("step")).longValue() - 1;
+            assertEquals(cosine.lr(3e-3, lastStep, horizon), ((Number) ra.get("lr")).doubleValue(), 1e-15);
+        }
+        assertTrue(((Number) hb.get(2).get("wall_seconds")).doubleValue()
+                >= ((Number) hb.get(0).get("wall_seconds")).doubleValue(), "wall time accumulates over resumes");
+        assertEquals(0.0, ((Number) ha.get(2).get("lr")).doubleValue(), 3e-3 * 0.01,
+                "cosine ends near 0 at the end of the epoch budget");
+        byte[] png = java.nio.file.Files.readAllBytes(resumedDir.resolve(LossCurve.FILE_NAME));
+        assertEquals((byte) 0x89, png[0]);
+        assertEquals('P', png[1]);
+    }
+
+    @Test
+    void cosineScheduleIsAPureFunctionOfTheStep() {
+        LrSchedule s = new LrSchedule(LrSchedule.Kind.COSINE, 4);
+        assertEquals(0.25, s.lr(1.0, 0, 104), 1e-12);
+        assertEquals(1.0, s.lr(1.0, 3, 104), 1e-12);
+        assertEquals(1.0, s.lr(1.0, 4, 104), 1e-12);
+        assertEquals(0.5, s.lr(1.0, 54, 104), 1e-12);
+        assertEquals(0.0, s.lr(1.0, 104, 104), 1e-12);
+        assertEquals(0.0, s.lr(1.0, 500, 104), 1e-12, "past the horizon the rate stays at 0");
+        assertEquals(0.5, LrSchedule.parse("constant", 2).lr(1.0, 0, 0), 1e-12);
+        assertEquals(1.0, LrSchedule.parse("Constant", 2).lr(1.0, 1000, 0), 1e-12);
+        assertEquals(s, LrSchedule.fromMap(s.toMap()));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> LrSchedule.parse("linear", 0));
+        assertTrue(e.getMessage().contains("constant or cosine"));
+        // cosine without an epoch or step budget cannot know its horizon
+        IllegalArgumentException noHorizon = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> new DimTrainer(tiny(1).withLrSchedule(s))
+                        .train(SyntheticCrystals.generate(8, 1, 3), List.of(), Budget.minutes(1), Optional.empty(), null));
+        assertTrue(noHorizon.getMessage().contains("--epochs or --max-steps"), noHorizon.getMessage());
+    }
+
+    @Test
+    void etaTakesTheFirstLimit() {
+        // 10 steps in 10 s; 100 steps of epochs left vs 60 s of time: the time limit comes first
+        assertEquals("0:00:50", DimTrainer.eta(new Budget(5, java.time.Duration.ofMinutes(1), 0, 0),
+                new long[] {0, 110}, 10, 0, 100, 0, java.time.Duration.ofSeconds(10)));
+        assertEquals("0:01:40", DimTrainer.eta(Budget.epochs(5), new long[] {0, 110}, 10, 0, 100, 0,
+                java.time.Duration.ofSeconds(10)));
+        assertEquals("?", DimTrainer.eta(Budget.epochs(5), new long[] {0, 110}, 10, 10, 100, 100,
+                java.time.Duration.ofSeconds(10)));
+    }
+
     @Test
     void bundleRoundTripAndWarmStart(@TempDir Path dir) throws Exception {
         List<FeaturizedCrystal> train = SyntheticCrystals.generate(40, 4, 4);

@@ -22,8 +22,8 @@ import picocli.CommandLine.Option;
  * record it publishes and every loader checks when it has a public key configured.
  */
 @Command(name = "model", mixinStandardHelpOptions = true,
-        description = "Model directory tools: sign and verify (Ed25519 over model.onnx).",
-        subcommands = {ModelCommand.Sign.class, ModelCommand.Verify.class})
+        description = "Model directory tools: sign and verify (Ed25519 over model.onnx); show or annotate the model card.",
+        subcommands = {ModelCommand.Sign.class, ModelCommand.Verify.class, ModelCommand.Card.class})
 public final class ModelCommand implements Runnable {
 
     @picocli.CommandLine.Spec
@@ -147,6 +147,43 @@ public final class ModelCommand implements Runnable {
             }
             stdout.println("OK " + onnx + ": sha256 " + (declared != null ? "matches model.json" : "(no model.json)")
                     + ", Ed25519 signature valid");
+            return 0;
+        }
+    }
+
+    @Command(name = "card", mixinStandardHelpOptions = true,
+            description = {"Print DIR/MODEL_CARD.md, or with --evaluation set the card's evaluation text (card.json and",
+                "MODEL_CARD.md) from a Markdown file (e.g. the frozen-embedding and prototype tables)."})
+    public static final class Card implements Callable<Integer> {
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "DIR", description = "Model directory.")
+        Path model;
+
+        @Option(names = "--evaluation", paramLabel = "FILE.md", description = "Markdown text for the evaluation field.")
+        Path evaluation;
+
+        PrintStream stdout = System.out;
+        PrintStream stderr = System.err;
+
+        @Override
+        public Integer call() throws IOException {
+            if (!Files.isRegularFile(model.resolve(io.dimstream.trainer.ModelCard.JSON_FILE))) {
+                stderr.println("model.card_not_found: " + model + " has no " + io.dimstream.trainer.ModelCard.JSON_FILE
+                        + " (cards are written by `dimstream pretrain`)");
+                return 1;
+            }
+            java.util.Map<String, Object> card;
+            if (evaluation != null) {
+                if (!Files.isRegularFile(evaluation)) {
+                    stderr.println("model.evaluation_not_found: " + evaluation + " does not exist");
+                    return 1;
+                }
+                card = io.dimstream.trainer.ModelCard.setEvaluation(model, Files.readString(evaluation));
+                stderr.println("model card: evaluation of " + card.get("name") + " v" + card.get("version")
+                        + " set from " + evaluation + " (" + model.resolve(io.dimstream.trainer.ModelCard.MD_FILE) + ")");
+                return 0;
+            }
+            card = io.dimstream.trainer.ModelCard.read(model);
+            stdout.print(io.dimstream.trainer.ModelCard.markdown(card));
             return 0;
         }
     }

@@ -59,7 +59,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code dimstream demo}: the whole system on one machine. Embedded KRaft broker (127.0.0.1, data
  * under {@code demo-data/}), topics, streams app and trainer service; ingests bundled real Materials
- * Project structures, trains and publishes v1, embeds (and backfills what arrived before v1), ingests
+ * Project structures, trains and publishes v1 (a warm start from the base model {@code models/base} when it
+ * exists and matches, see {@link io.dimstream.trainer.BaseModel}), embeds (and backfills what arrived before v1), ingests
  * more (plus a few broken inputs for the DLQ), trains v2, hot-swaps and backfills the corpus with v2,
  * publishes the band_gap / formation_energy_per_atom labels of all but a stable 10 % of the structures,
  * runs the predictor service (ridge heads on the serving version's embeddings) and prints a summary with
@@ -68,7 +69,8 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {
             "End-to-end demo on an embedded Kafka broker with bundled real Materials Project structures",
-            "(CC BY 4.0): ingest, featurize, train v1, embed, ingest more, train v2, hot-swap, backfill,",
+            "(CC BY 4.0): ingest, featurize, train v1 (warm-started from the base model in models/base when",
+            "present), embed, ingest more, train v2, hot-swap, backfill,",
             "labels + predictor (held-out MAE per property), summary."
         })
 public final class DemoCommand implements Callable<Integer> {
@@ -184,7 +186,11 @@ public final class DemoCommand implements Callable<Integer> {
 
                 // v1
                 Thread.sleep(2000); // the streams app's last transaction commits (the trainer reads read_committed)
-                say("training v1 on the corpus (budget %d s)...", trainSeconds);
+                // v1 warm-starts from the shipped base model when it is there and matches (trainer.warm.start.base)
+                say("training v1 on the corpus (budget %d s): %s...", trainSeconds, io.dimstream.trainer.BaseModel
+                        .select(tcfg.getString(TrainerConfig.WARM_START_BASE), io.dimstream.trainer.BaseModel.home(),
+                                io.dimstream.core.featurize.SiteNetFeaturizer.VERSION, CandidateTrainers.arch(tcfg))
+                        .reason());
                 var r1 = trainer.runOnce(Duration.ofMinutes(5));
                 say("v1 %s: %s (val DIM loss %.4f, %d structures, %.1f s)", r1.status(), r1.reason(), r1.valLoss(),
                         r1.trainSize() + r1.valSize(), r1.millis() / 1000.0);

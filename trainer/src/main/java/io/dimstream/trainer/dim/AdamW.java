@@ -14,7 +14,7 @@ import java.util.Map;
  * p &lt;- p - lr m_hat / (sqrt(v_hat) + eps). State lives in its own manager and can be checkpointed.
  */
 public final class AdamW implements AutoCloseable {
-    private final double lr;
+    private double lr;
     private final double weightDecay;
     private final double beta1;
     private final double beta2;
@@ -25,11 +25,16 @@ public final class AdamW implements AutoCloseable {
     private long t;
 
     public AdamW(NDManager parent, double lr, double weightDecay, boolean amsgrad) {
+        this(parent, lr, weightDecay, amsgrad, 1e-8);
+    }
+
+    /** As PyTorch's {@code AdamW(lr, betas=(0.9, 0.999), eps, weight_decay, amsgrad)}. */
+    public AdamW(NDManager parent, double lr, double weightDecay, boolean amsgrad, double eps) {
         this.lr = lr;
         this.weightDecay = weightDecay;
         this.beta1 = 0.9;
         this.beta2 = 0.999;
-        this.eps = 1e-8;
+        this.eps = eps;
         this.amsgrad = amsgrad;
         this.manager = parent.newSubManager();
     }
@@ -92,6 +97,15 @@ public final class AdamW implements AutoCloseable {
                 g.close();
             }
         }
+    }
+
+    /** Sets the learning rate of the following steps (a schedule calls this before each step). */
+    public void setLearningRate(double lr) {
+        this.lr = lr;
+    }
+
+    public double learningRate() {
+        return lr;
     }
 
     public long steps() {

@@ -9,10 +9,13 @@ public final class CandidateTrainers {
     private CandidateTrainers() {
     }
 
+    /** The architecture new versions are trained with ({@link TrainerConfig#MODEL_ARCH}). */
+    public static SiteNetConfig arch(TrainerConfig cfg) {
+        return "tiny".equals(cfg.getString(TrainerConfig.MODEL_ARCH)) ? SiteNetConfig.tiny(9) : SiteNetConfig.defaults();
+    }
+
     public static CandidateTrainer create(TrainerConfig cfg) {
-        SiteNetConfig arch = "tiny".equals(cfg.getString(TrainerConfig.MODEL_ARCH)) ? SiteNetConfig.tiny(9)
-                : SiteNetConfig.defaults();
-        TrainConfig tc = TrainConfig.defaults().withArch(arch).withSeed(cfg.getLong(TrainerConfig.SEED))
+        TrainConfig tc = TrainConfig.defaults().withArch(arch(cfg)).withSeed(cfg.getLong(TrainerConfig.SEED))
                 .withProgressBar(false);
         return new DjlCandidateTrainer(tc);
     }

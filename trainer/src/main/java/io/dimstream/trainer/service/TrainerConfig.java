@@ -29,6 +29,7 @@ public final class TrainerConfig extends ServiceConfig {
     public static final String PARITY_TOLERANCE = "parity.tolerance";
     public static final String MODEL_ARCH = "model.arch";
     public static final String SEED = "train.seed";
+    public static final String WARM_START_BASE = "trainer.warm.start.base";
 
     public static final ConfigDef CONFIG_DEF = configDef();
 
@@ -59,7 +60,11 @@ public final class TrainerConfig extends ServiceConfig {
                         "Largest |trained - ONNX| embedding difference accepted.")
                 .define(MODEL_ARCH, Type.STRING, "default", ConfigDef.ValidString.in("default", "tiny"),
                         Importance.MEDIUM, "Site-Net architecture of new models: default (paper size) or tiny.")
-                .define(SEED, Type.LONG, 7L, Importance.LOW, "Base seed of training runs (plus the version).");
+                .define(SEED, Type.LONG, 7L, Importance.LOW, "Base seed of training runs (plus the version).")
+                .define(WARM_START_BASE, Type.STRING, io.dimstream.trainer.BaseModel.RELATIVE_DIR, Importance.MEDIUM,
+                        "Pretrained model directory the first version warm-starts from (relative paths resolve against"
+                        + " the dimstream home); 'none' = random initialisation. Skipped, with one log line, when"
+                        + " missing or of another featurizer version or architecture.");
         defineTopicCreation(d, "trainer");
         defineTopicNames(d);
         io.dimstream.core.ops.OpsConfigDef.addTo(d, io.dimstream.core.ops.OpsConfig.TRAINER_PORT); // metrics.port, metrics.bind.address, model.signing.*

@@ -2,6 +2,7 @@ package io.dimstream.trainer.service;
 
 import io.dimstream.core.featurize.FeaturizedCrystal;
 import io.dimstream.core.featurize.SiteNetFeaturizer;
+import io.dimstream.trainer.BaseModel;
 import io.dimstream.core.kafka.AvroSerde;
 import io.dimstream.core.kafka.ModelRecords;
 import io.dimstream.core.kafka.TopicReadiness;
@@ -268,6 +269,25 @@ public final class TrainerService implements AutoCloseable {
         return new Known(Optional.ofNullable(serving), max);
     }
 
+    /**
+     * The base model to warm-start the first version from ({@link TrainerConfig#WARM_START_BASE}), or empty
+     * (switched off, missing, or another featurizer version or architecture: one log line says which).
+     */
+    Optional<TrainedModel> baseWarmStart() {
+        BaseModel.Selection sel = BaseModel.select(cfg.getString(TrainerConfig.WARM_START_BASE), BaseModel.home(),
+                SiteNetFeaturizer.VERSION, CandidateTrainers.arch(cfg));
+        log.info("first version: {}", sel.reason());
+        if (sel.dir().isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return TrainedModel.load(sel.dir().get());
+        } catch (IOException e) {
+            log.warn("base model {} cannot be read ({}): starting from random weights", sel.dir().get(), e.getMessage());
+            return Optional.empty();
+        }
+    }
+
     /** Trains, gates and publishes one candidate now. */
     public synchronized RoundResult trainRound() throws Exception {
         long t0 = System.currentTimeMillis();
@@ -294,11 +314,20 @@ public final class TrainerService implements AutoCloseable {
             log.warn("serving v{} has no local trained state in {}: training from scratch", parentVersion,
                     modelDir(parentVersion));
         }
+        // the first version warm-starts from the shipped base model (trainer.warm.start.base); the gate still
+        // treats it as a first version (nothing serving to compare with)
+        Optional<TrainedModel> warmFrom = parent;
+        boolean fromBase = false;
+        if (parent.isEmpty() && known.maxVersion() == 0) {
+            warmFrom = baseWarmStart();
+            fromBase = warmFrom.isPresent();
+        }
         log.info("training {} v{} on {} structures ({} held out){}", modelName, version, train.size(), val.size(),
-                parent.map(p -> ", warm-starting from v" + p.version()).orElse(""));
+                fromBase ? ", warm-starting from the base model"
+                        : parent.map(p -> ", warm-starting from v" + p.version()).orElse(""));
         var budget = new CandidateTrainer.Budget(Duration.ofSeconds(cfg.getInt(TrainerConfig.BUDGET_SECONDS)),
                 cfg.getInt(TrainerConfig.BUDGET_STEPS));
-        TrainedModel cand = trainer.train(modelName, version, train, val, parent, budget);
+        TrainedModel cand = trainer.train(modelName, version, train, val, warmFrom, budget);
         double loss = trainer.validationLoss(cand, val);
         double parentLoss = parent.isPresent() ? trainer.validationLoss(parent.get(), val) : Double.NaN;
         double parity = trainer.onnxParity(cand, val.subList(0, Math.min(32, val.size())));

@@ -190,6 +190,38 @@ class TrainerServiceTest {
         }
     }
 
+    /**
+     * The first version warm-starts from the configured base model (a default-architecture, featurizer-v1
+     * model directory); the gate still treats it as a first version. The second warm-starts from v1 as usual.
+     */
+    @Test
+    void firstVersionWarmStartsFromTheBaseModel() throws Exception {
+        Path base = dir.resolve("base");
+        SiteNetConfig arch = SiteNetConfig.defaults();
+        try (NDManager m = NDManager.newBaseManager(); Params p = Params.init(m, arch, 11)) {
+            var w = p.toHost();
+            io.dimstream.trainer.ModelBundle.create("base", 42, 1, arch, w, Map.of(), Map.of(),
+                    new io.dimstream.trainer.Checkpoint(arch, 1, 11L, 30, 0, 9000, 270_000, w, Map.of())).write(base);
+        }
+        Map<String, String> props = config("t5");
+        props.put(TrainerConfig.WARM_START_BASE, base.toString());
+        TrainerConfig cfg = new TrainerConfig(props);
+        ScriptedTrainer st = new ScriptedTrainer();
+        st.lossByVersion.put(1, 5.0);
+        st.lossByVersion.put(2, 4.0);
+        try (TrainerService svc = new TrainerService(cfg, st)) {
+            produceFeatures(cfg.topics().features(), SyntheticCrystals.generate(60, 1, 5));
+            var r1 = svc.runOnce(Duration.ofSeconds(60));
+            assertEquals(1, r1.version());
+            assertEquals(ModelStatus.PROMOTED, r1.status(), r1.reason());
+            assertTrue(r1.reason().startsWith("first version"), r1.reason());
+            assertEquals(Optional.of(42), st.parents.get(0), "v1 warm-started from the base model (v42)");
+            var r2 = svc.runOnce(Duration.ofSeconds(60));
+            assertEquals(Optional.of(1), st.parents.get(1), "v2 warm-starts from v1, not from the base");
+            assertEquals(1, r2.parentVersion());
+        }
+    }
+
     @Test
     void scheduledRunTrainsWhenEnoughArrivedAndStopsCleanly() throws Exception {
         Map<String, String> props = config("t3");
