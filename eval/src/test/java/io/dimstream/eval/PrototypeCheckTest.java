@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.dimstream.trainer.eval.PrototypeCheck.Metric;
-import io.dimstream.trainer.eval.PrototypeCheck.Result;
+import io.dimstream.eval.PrototypeCheck.Metric;
+import io.dimstream.eval.PrototypeCheck.Result;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
