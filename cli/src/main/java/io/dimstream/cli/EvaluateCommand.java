@@ -64,6 +64,17 @@ public final class EvaluateCommand implements Callable<Integer> {
         }
     }
 
+    @Option(names = "--prototypes", paramLabel = "CSV", description = "Same-prototype keys (tools/prototypes.py output) for "
+            + "the structural-similarity check (default: <dimstream home>/tools/data/prototypes.csv.gz when present).")
+    Path prototypes;
+
+    @Option(names = "--no-prototypes", description = "Skip the structural-similarity check.")
+    boolean noPrototypes;
+
+    @Option(names = "--allow-pretrain-overlap", description = "Run even when test structures were part of the model's "
+            + "pretraining data (the model card's pretrain_ids.txt.gz); the default refuses.")
+    boolean allowOverlap;
+
     @Option(names = "--model", description = "reuse this pretrained model folder instead of pretraining")
     Path model;
 
@@ -121,6 +132,10 @@ public final class EvaluateCommand implements Callable<Integer> {
         if (finetuneSteps != null) {
             cfg = cfg.withFinetune(finetuneSteps, cfg.finetuneBatch(), cfg.finetuneLr(), cfg.finetuneEvalEvery());
         }
+        if (model != null && model.toString().equals("base")) {
+            model = io.dimstream.trainer.BaseModel.defaultDir();
+            cfg = cfg.withPretrain(cfg.pretrainMinutes(), model);
+        }
         int nTrain = maxTrain != null ? maxTrain : quick ? QUICK_TRAIN : Integer.MAX_VALUE;
         int nTest = maxTest != null ? maxTest : quick ? QUICK_TEST : Integer.MAX_VALUE;
         try {
@@ -134,11 +149,32 @@ public final class EvaluateCommand implements Callable<Integer> {
                             ? MagpieMean.fromFeaturizerTables() : null);
             EvalSplit tr = ev.timings().time("load + featurize", () -> EvalData.load(train, "train", c.properties(), nTrain, 7));
             EvalSplit te = ev.timings().time("load + featurize", () -> EvalData.load(test, "test", c.properties(), nTest, 8));
+            if (c.modelDir() != null) {
+                int overlap = pretrainOverlap(c.modelDir(), te);
+                if (overlap > 0 && !allowOverlap) {
+                    System.err.printf("evaluate: %d of %d test structures were in the pretraining data of %s (its "
+                            + "pretrain_ids.txt.gz): the comparison would not be fair; use another test split or "
+                            + "--allow-pretrain-overlap%n", overlap, te.size(), c.modelDir());
+                    return 2;
+                } else if (overlap > 0) {
+                    System.err.printf("evaluate: WARNING: %d of %d test structures were in the pretraining data of %s%n",
+                            overlap, te.size(), c.modelDir());
+                }
+            }
+            Path protoFile = prototypes != null ? prototypes
+                    : io.dimstream.trainer.BaseModel.home().resolve("tools/data/prototypes.csv.gz");
+            if (!noPrototypes && java.nio.file.Files.isRegularFile(protoFile)) {
+                ev.withPrototypes(io.dimstream.eval.PrototypeCheck.readPrototypes(protoFile));
+            } else if (prototypes != null && !noPrototypes) {
+                System.err.println("evaluate: prototype file " + prototypes + " not found");
+                return 2;
+            }
             Evaluation.Outcome o = ev.run(tr, te, out);
             System.out.println();
             System.out.print(EvalReport.markdownTable(o.results()));
             System.out.print(EvalReport.comparisonTable(o.results()));
             System.out.print(EvalReport.calibrationTable(o.results()));
+            System.out.print(ev.prototypeTable());
             System.out.println(EvalReport.timingTable(o.timings()));
             List<String> files = new ArrayList<>(List.of(out.resolve("results.json").toString(), out.resolve("report.md").toString()));
             o.plots().forEach(p -> files.add(p.toString()));
@@ -152,5 +188,18 @@ public final class EvaluateCommand implements Callable<Integer> {
             System.err.println("evaluate: " + e.code() + ": " + e.getMessage());
             return 2;
         }
+    }
+
+    /** Test structures that the model's card lists among its pretraining ids (0 when it has no such list). */
+    static int pretrainOverlap(Path modelDir, EvalSplit test) throws java.io.IOException {
+        if (!java.nio.file.Files.isRegularFile(modelDir.resolve(io.dimstream.trainer.ModelCard.IDS_FILE))) {
+            return 0;
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>(io.dimstream.trainer.ModelCard.readIds(modelDir));
+        int n = 0;
+        for (String id : test.ids()) {
+            n += seen.contains(id) ? 1 : 0;
+        }
+        return n;
     }
 }

@@ -38,6 +38,8 @@ public final class Evaluation {
     private String dimDescription = "";
     private String randomDescription = "";
     private int frozenRuns;
+    private Map<String, PrototypeCheck.Prototype> prototypes;
+    private final List<String> prototypeRows = new ArrayList<>();
     private int finetuneRuns;
 
     /**
@@ -59,6 +61,15 @@ public final class Evaluation {
 
     public Timings timings() {
         return timings;
+    }
+
+    /**
+     * Also run the structural-similarity check: nearest neighbours of every test structure among the
+     * training structures in each representation, scored against these same-prototype keys.
+     */
+    public Evaluation withPrototypes(Map<String, PrototypeCheck.Prototype> keys) {
+        this.prototypes = keys;
+        return this;
     }
 
     /** Everything a run produced. */
@@ -111,12 +122,12 @@ public final class Evaluation {
             config.methods().stream().filter(m -> !m.finetune()).forEach(m -> reps.add(m.representation()));
             if (dim != null && reps.stream().anyMatch(Representation::usesDim)) {
                 RepresentationModel m = dim;
-                trainX.put(Representation.DIM, timings.time("embed (DIM)", () -> embedUsed(m, train, cells, "embed train (DIM)")));
+                trainX.put(Representation.DIM, timings.time("embed (DIM)", () -> embedTrain(m, train, cells, "embed train (DIM)")));
                 testX.put(Representation.DIM, timings.time("embed (DIM)", () -> toDouble(embedAll(m, test.allFeatures(), "embed test (DIM)"))));
             }
             if (random != null && reps.stream().anyMatch(Representation::usesRandom)) {
                 RepresentationModel m = random;
-                trainX.put(Representation.RANDOM, timings.time("embed (random)", () -> embedUsed(m, train, cells, "embed train (random)")));
+                trainX.put(Representation.RANDOM, timings.time("embed (random)", () -> embedTrain(m, train, cells, "embed train (random)")));
                 testX.put(Representation.RANDOM, timings.time("embed (random)", () -> toDouble(embedAll(m, test.allFeatures(), "embed test (random)"))));
             }
             if (reps.contains(Representation.COMPOSITION_MEAN)) {
@@ -133,6 +144,12 @@ public final class Evaluation {
                     trainX.put(hybrid, join(train, trainX.get(enc), trainX.get(Representation.COMPOSITION)));
                     testX.put(hybrid, join(test, testX.get(enc), testX.get(Representation.COMPOSITION)));
                 }
+            }
+            if (prototypes != null) {
+                timings.time("prototype check", () -> {
+                    prototypeCheck(train, test, trainX, testX);
+                    return null;
+                });
             }
             return runHeads(train, test, trainX, testX, dim, random, cells);
         } finally {
@@ -168,6 +185,55 @@ public final class Evaluation {
             }
         }
         return cells;
+    }
+
+    /** All training embeddings when the prototype check needs them, else only the used ones. */
+    private double[][] embedTrain(RepresentationModel m, EvalSplit train, List<Cell> cells, String what) {
+        if (prototypes == null) {
+            return embedUsed(m, train, cells, what);
+        }
+        return toDouble(embedAll(m, train.allFeatures(), what));
+    }
+
+    /** Top-1 and precision@10 of same-prototype neighbours, per available representation and metric. */
+    private void prototypeCheck(EvalSplit train, EvalSplit test, Map<Representation, double[][]> trainX,
+            Map<Representation, double[][]> testX) {
+        String[] trIds = train.ids().toArray(new String[0]);
+        String[] teIds = test.ids().toArray(new String[0]);
+        String[] trKeys = keys(trIds);
+        String[] teKeys = keys(teIds);
+        for (Representation r : List.of(Representation.DIM, Representation.RANDOM, Representation.COMPOSITION)) {
+            if (!trainX.containsKey(r)) {
+                continue;
+            }
+            for (PrototypeCheck.Metric metric : PrototypeCheck.Metric.values()) {
+                PrototypeCheck.Result res = PrototypeCheck.run(testX.get(r), teIds, teKeys, trainX.get(r), trIds, trKeys,
+                        metric);
+                String row = String.format(Locale.ROOT, "| %s | %s | %d of %d | %.3f | %.3f | %.4f |", r.name().toLowerCase(Locale.ROOT),
+                        metric.name().toLowerCase(Locale.ROOT), res.evaluated(), res.queries(), res.top1(), res.precision(),
+                        res.chance());
+                prototypeRows.add(row);
+                log.info("prototype check {}", row);
+            }
+        }
+    }
+
+    private String[] keys(String[] ids) {
+        String[] k = new String[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            PrototypeCheck.Prototype p = prototypes.get(ids[i]);
+            k[i] = p == null ? null : p.key();
+        }
+        return k;
+    }
+
+    /** The prototype-check table (empty when it did not run). */
+    public String prototypeTable() {
+        if (prototypeRows.isEmpty()) {
+            return "";
+        }
+        return "| representation | metric | test queries scored | top-1 same prototype | precision@10 | chance |\n"
+                + "|---|---|---|---|---|---|\n" + String.join("\n", prototypeRows) + "\n";
     }
 
     /**
@@ -387,6 +453,10 @@ public final class Evaluation {
         sb.append('\n').append(EvalReport.markdownTable(results));
         sb.append("## What DIM adds: best DIM-based method vs composition-rf and vs its random-init control\n\n")
                 .append(EvalReport.comparisonTable(results));
+        if (!prototypeRows.isEmpty()) {
+            sb.append("## Structural similarity: same-prototype nearest neighbours (test → train)\n\n")
+                    .append(prototypeTable()).append('\n');
+        }
         String cal = EvalReport.calibrationTable(results);
         if (!cal.isEmpty()) {
             sb.append("## Uncertainty calibration (test set)\n\n").append(cal);
