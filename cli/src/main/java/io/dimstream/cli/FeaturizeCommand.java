@@ -113,7 +113,7 @@ public final class FeaturizeCommand implements Callable<Integer> {
                                 written++;
                             } catch (FeaturizerException e) {
                                 sink.flush();
-                                err.println(s.id() + ": " + e.errorType() + ": " + oneLine(e.getMessage()));
+                                err.println(s.id() + ": " + e.code() + ": " + oneLine(e.getMessage()));
                                 failures++;
                             }
                         }

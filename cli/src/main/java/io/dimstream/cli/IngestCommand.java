@@ -171,7 +171,7 @@ public final class IngestCommand implements Callable<Integer> {
                         stats = ing.runOnce();
                     } catch (IngestException e) {
                         progress.close();
-                        System.err.println("ingest: " + e.errorType() + ": " + e.getMessage());
+                        System.err.println("ingest: " + e.code() + ": " + e.getMessage());
                         System.out.println("ingest " + source.key() + ": " + ing.stats().summary());
                         return 1;
                     }
@@ -235,7 +235,7 @@ public final class IngestCommand implements Callable<Integer> {
                     labels, r.rows(), r.produced(), r.unchanged(), r.empty(), r.heldOut(), r.bad().size(), (System.nanoTime() - t0) / 1e9);
             return 0;
         } catch (IngestException e) {
-            System.err.println("ingest: " + e.errorType() + ": " + e.getMessage());
+            System.err.println("ingest: " + e.code() + ": " + e.getMessage());
             return 1;
         } finally {
             if (sink != null) {

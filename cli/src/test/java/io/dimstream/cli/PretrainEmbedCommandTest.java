@@ -75,6 +75,6 @@ class PretrainEmbedCommandTest {
         int ec = new CommandLine(embed).execute("--model", fixture.toString(), "--device", "cuda:0",
                 samples().toString());
         assertEquals(2, ec);
-        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("embed: device_unavailable"), err.toString());
+        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("embed: " + io.dimstream.core.encoder.EncoderException.DEVICE_UNAVAILABLE), err.toString());
     }
 }

@@ -148,7 +148,7 @@ public final class CifParser {
             try {
                 s = new Builder(b, origin).build();
             } catch (CifException e) {
-                if (e.errorType().equals(CifException.TOO_LARGE)) {
+                if (e.code().equals(CifException.TOO_LARGE)) {
                     throw e;
                 }
                 out.add(new BlockResult(b.name, null, e));
