@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** End-to-end on a real in-process KRaft broker with real CIFs, the real featurizer and real ONNX models. */
-class StreamsEndToEndTest {
+class StreamsEndToEndIT {
 
     static EmbeddedKafkaBroker broker;
     static List<RawCif> mp;
@@ -244,7 +244,7 @@ class StreamsEndToEndTest {
     String hsErr() {
         try (var files = Files.list(tmp)) {
             return files.filter(f -> f.getFileName().toString().startsWith("hs_err")).findFirst()
-                    .map(StreamsEndToEndTest::readLog).orElse("");
+                    .map(StreamsEndToEndIT::readLog).orElse("");
         } catch (Exception e) {
             return e.toString();
         }

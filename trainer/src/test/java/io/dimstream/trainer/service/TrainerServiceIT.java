@@ -44,7 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * training itself is replaced by a scripted {@link CandidateTrainer} that exports real ONNX graphs
  * and reports scripted validation losses, so the gate's decisions are known in advance.
  */
-class TrainerServiceTest {
+class TrainerServiceIT {
 
     static EmbeddedKafkaBroker broker;
 
