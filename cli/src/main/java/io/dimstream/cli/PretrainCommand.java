@@ -26,8 +26,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Pretrain the Site-Net encoder with Deep InfoMax (DJL/PyTorch; see docs/encoder.md).",
-            "Reads CIF inputs, featurizes them, holds out --val-fraction for validation, trains within the",
-            "budget (default 1 epoch) and writes DIR/model.onnx, DIR/model.json and DIR/checkpoint.bin.",
+            "Reads CIF inputs, featurizes them and holds out --val-fraction for validation.",
+            "Trains within the budget (default 1 epoch) and writes DIR/model.onnx, DIR/model.json and DIR/checkpoint.bin.",
             "Re-running with the same --out resumes from DIR/checkpoint.bin (e.g. after a crash)."
         })
 public final class PretrainCommand implements Callable<Integer> {

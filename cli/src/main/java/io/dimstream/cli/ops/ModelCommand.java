@@ -50,8 +50,9 @@ public final class ModelCommand implements Runnable {
     }
 
     @Command(name = "sign", mixinStandardHelpOptions = true,
-            description = {"Sign DIR/model.onnx with an Ed25519 private key (PKCS#8 PEM from `dimstream keys generate`);",
-                "writes DIR/model.onnx.sig. Refuses when model.onnx does not match the sha256 in model.json."})
+            description = {"Sign DIR/model.onnx with an Ed25519 private key and write DIR/model.onnx.sig.",
+                "The key is a PKCS#8 PEM file from `dimstream keys generate`.",
+                "Refuses when model.onnx does not match the sha256 in model.json."})
     public static final class Sign implements Callable<Integer> {
         @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory (or a .onnx file).")
         Path model;
@@ -96,8 +97,9 @@ public final class ModelCommand implements Runnable {
     }
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
-            description = {"Verify DIR/model.onnx as a service would before loading it: size cap, sha256 (model.json),",
-                "and the Ed25519 signature in DIR/model.onnx.sig. Exit 0 = accepted, 1 = refused (reason on stderr)."})
+            description = {"Verify DIR/model.onnx as a service would before loading it.",
+                "Checks the size cap, the sha256 in model.json and the Ed25519 signature in DIR/model.onnx.sig.",
+                "Exit 0 = accepted, 1 = refused (reason on stderr)."})
     public static final class Verify implements Callable<Integer> {
         @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory (or a .onnx file).")
         Path model;
