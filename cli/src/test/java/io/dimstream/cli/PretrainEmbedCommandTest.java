@@ -1,5 +1,6 @@
 package io.dimstream.cli;
 
+import io.dimstream.core.Sha256;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,7 +40,7 @@ class PretrainEmbedCommandTest {
         assertEquals(1, meta.version());
         assertEquals(64, meta.embeddingDim());
         assertEquals(2.0, meta.metrics().get("train_steps"));
-        assertEquals(ModelMetadata.sha256(Files.readAllBytes(model.resolve("model.onnx"))), meta.onnxSha256());
+        assertEquals(Sha256.hex(Files.readAllBytes(model.resolve("model.onnx"))), meta.onnxSha256());
 
         EmbedCommand embed = new EmbedCommand();
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -5,7 +5,7 @@ import io.dimstream.core.DimstreamException;
 /**
  * A model or an input the encoder cannot use. {@link #code()} is a machine-readable
  * {@code <stage>.<reason>} code (e.g. {@code embed.featurizer_version_mismatch},
- * {@code model.checksum_mismatch}); the message says what was wrong for a human.
+ * {@code model.sha256_mismatch}); the message says what was wrong for a human.
  */
 public class EncoderException extends DimstreamException {
 
@@ -15,8 +15,8 @@ public class EncoderException extends DimstreamException {
     public static final String FEATURE_DIM_MISMATCH = "embed.feature_dim_mismatch";
     /** The ONNX graph does not declare the inputs/outputs the metadata (and this runtime) expect. */
     public static final String MODEL_SIGNATURE_MISMATCH = "model.signature_mismatch";
-    /** model.onnx bytes do not hash to the sha256 recorded in model.json. */
-    public static final String CHECKSUM_MISMATCH = "model.checksum_mismatch";
+    /** model.onnx bytes do not hash to the sha256 recorded in model.json (the verifier's code). */
+    public static final String CHECKSUM_MISMATCH = "model.sha256_mismatch";
     /** A model file is missing or unreadable, or ONNX Runtime refused it. */
     public static final String BAD_MODEL = "model.bad_model";
     /** The requested device (e.g. cuda:0) is not available. */

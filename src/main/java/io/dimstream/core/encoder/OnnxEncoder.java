@@ -7,6 +7,8 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
+import io.dimstream.core.ops.ModelVerificationException;
+import io.dimstream.core.ops.ModelVerifier;
 import io.dimstream.core.featurize.FeaturizedCrystal;
 import java.io.IOException;
 import java.nio.FloatBuffer;
@@ -112,10 +114,11 @@ public final class OnnxEncoder implements CrystalEncoder {
         this.meta = Objects.requireNonNull(meta, "metadata");
         this.options = options;
         if (meta.onnxSha256() != null && !meta.onnxSha256().isBlank()) {
-            String sha = ModelMetadata.sha256(onnx);
-            if (!sha.equalsIgnoreCase(meta.onnxSha256())) {
+            try {
+                ModelVerifier.checkSha256(onnx, meta.onnxSha256());
+            } catch (ModelVerificationException e) {
                 throw new EncoderException(EncoderException.CHECKSUM_MISMATCH, "model " + meta.name() + " v"
-                        + meta.version() + ": model.onnx sha256 " + sha + " does not match model.json " + meta.onnxSha256());
+                        + meta.version() + ": model.onnx does not match model.json: " + e.getMessage(), e);
             }
         }
         checkDeclared(meta);

@@ -1,5 +1,6 @@
 package io.dimstream.streams;
 
+import io.dimstream.core.Sha256;
 import static io.dimstream.streams.E2eSupport.MODEL;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -133,7 +134,7 @@ class StreamsEndToEndIT {
             ModelVersion garbage = E2eSupport.realModel(2, 2);
             byte[] junk = "this is not an onnx graph".getBytes();
             garbage.setOnnx(ByteBuffer.wrap(junk));
-            garbage.setSha256(ModelManager.sha256Hex(junk));
+            garbage.setSha256(Sha256.hex(junk));
             E2eSupport.send(producer, t.modelsRegistry(), MODEL, garbage, ModelVersion.class);
             producer.flush();
             long deadline = System.currentTimeMillis() + 30_000;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dimstream.core.ops.ModelSigning;
 import io.dimstream.core.ops.ModelVerificationException;
+import io.dimstream.core.Sha256;
 import io.dimstream.core.ops.ModelVerifier;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -81,12 +82,15 @@ public final class ModelCommand implements Runnable {
                 stderr.println("keys.invalid: " + key + ": " + e.getMessage());
                 return 1;
             }
-            String sha = ModelVerifier.sha256Hex(bytes);
+            String sha = Sha256.hex(bytes);
             String declared = declaredSha256(onnx);
-            if (declared != null && !declared.equalsIgnoreCase(sha)) {
-                stderr.println("model.sha256_mismatch: " + onnx + " has sha256 " + sha + " but model.json declares " + declared
-                        + "; not signing");
-                return 1;
+            if (declared != null) {
+                try {
+                    ModelVerifier.checkSha256(bytes, declared);
+                } catch (ModelVerificationException e) {
+                    stderr.println(e.code() + ": " + onnx + ": " + e.getMessage() + " (model.json); not signing");
+                    return 1;
+                }
             }
             Path sigFile = out != null ? out : onnx.resolveSibling(onnx.getFileName() + ".sig");
             ModelSigning.writeSignature(sigFile, ModelSigning.sign(pk, bytes));
@@ -142,7 +146,7 @@ public final class ModelCommand implements Runnable {
             String declared = declaredSha256(onnx);
             ModelVerifier v = new ModelVerifier(maxBytes, key, true);
             try {
-                v.verify(bytes, declared != null ? declared : ModelVerifier.sha256Hex(bytes), sig);
+                v.verify(bytes, declared != null ? declared : Sha256.hex(bytes), sig);
             } catch (ModelVerificationException e) {
                 stderr.println(e.code() + ": " + onnx + ": " + e.getMessage());
                 return 1;

@@ -1,5 +1,6 @@
 package io.dimstream.trainer.service;
 
+import io.dimstream.core.Sha256;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -77,7 +78,7 @@ class TrainerServiceIT {
                 byte[] onnx = OnnxExporter.export(cfg, p.toHost(), name, version);
                 ModelMetadata meta = new ModelMetadata(name, version, 1, 9, cfg.embeddingDim(), cfg.localDim(),
                         OnnxExporter.inputs(cfg), OnnxExporter.outputs(cfg), Map.of("steps", 1.0),
-                        ModelMetadata.sha256(onnx), Instant.now().toString(), cfg.toMap());
+                        Sha256.hex(onnx), Instant.now().toString(), cfg.toMap());
                 return new TrainedModel(meta, onnx, ("state-of-v" + version).getBytes());
             }
         }
