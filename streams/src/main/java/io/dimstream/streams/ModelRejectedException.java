@@ -10,8 +10,8 @@ import io.dimstream.core.DimstreamException;
 public class ModelRejectedException extends DimstreamException {
 
     /**
-     * @param reason  short reason: sha256_mismatch, too_large, featurizer_version, not_promoted,
-     *                stale_version, onnx_load, input_spec, no_bytes, undecodable, ...
+     * @param reason  short reason: the verifier's (sha256_mismatch, too_large, featurizer_version, ...)
+     *                or onnx_load, input_spec, no_bytes, uri
      * @param message one human line
      */
     public ModelRejectedException(String reason, String message) {
