@@ -1,8 +1,8 @@
 package io.dimstream.cli;
 
+import io.dimstream.core.encoder.ModelMetadata;
 import io.dimstream.core.featurize.FeaturizedCrystal;
 import io.dimstream.core.featurize.SiteNetFeaturizer;
-import io.dimstream.core.encoder.ModelMetadata;
 import io.dimstream.trainer.Budget;
 import io.dimstream.trainer.Checkpoint;
 import io.dimstream.trainer.DimTrainer;

@@ -1,9 +1,9 @@
 package io.dimstream.core.kafka;
 
-import io.dimstream.core.Sha256;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dimstream.core.Sha256;
 import io.dimstream.core.encoder.ModelMetadata;
 import io.dimstream.core.encoder.TensorSpec;
 import io.dimstream.schemas.ModelStatus;

@@ -1,7 +1,7 @@
 package io.dimstream.streams;
 
-import io.dimstream.core.Sha256;
 import ai.djl.ndarray.NDManager;
+import io.dimstream.core.Sha256;
 import io.dimstream.core.encoder.ModelMetadata;
 import io.dimstream.core.io.CifInputs;
 import io.dimstream.core.io.RawCif;

@@ -2,10 +2,10 @@ package io.dimstream.trainer;
 
 import io.dimstream.core.Sha256;
 import io.dimstream.core.encoder.EncoderException;
-import io.dimstream.core.ops.ModelVerificationException;
-import io.dimstream.core.ops.ModelVerifier;
 import io.dimstream.core.encoder.ModelMetadata;
 import io.dimstream.core.encoder.OnnxEncoder;
+import io.dimstream.core.ops.ModelVerificationException;
+import io.dimstream.core.ops.ModelVerifier;
 import io.dimstream.trainer.model.Params;
 import io.dimstream.trainer.model.SiteNetConfig;
 import io.dimstream.trainer.onnx.OnnxExporter;

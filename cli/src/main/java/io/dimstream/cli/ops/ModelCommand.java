@@ -2,9 +2,9 @@ package io.dimstream.cli.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dimstream.core.Sha256;
 import io.dimstream.core.ops.ModelSigning;
 import io.dimstream.core.ops.ModelVerificationException;
-import io.dimstream.core.Sha256;
 import io.dimstream.core.ops.ModelVerifier;
 import java.io.IOException;
 import java.io.PrintStream;

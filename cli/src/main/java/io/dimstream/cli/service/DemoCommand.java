@@ -95,6 +95,17 @@ public final class DemoCommand implements Callable<Integer> {
 
     private final long t0 = System.nanoTime();
 
+    /**
+     * The demo owns its broker: the Kafka clients' "connection to node … could not be established" and
+     * close-time warnings while it starts and stops are noise here (a deployment keeps them: cli logback.xml).
+     */
+    private static void quietClientReconnects() {
+        if (org.slf4j.LoggerFactory.getLogger("org.apache.kafka.clients.NetworkClient")
+                instanceof ch.qos.logback.classic.Logger l) {
+            l.setLevel(ch.qos.logback.classic.Level.ERROR);
+        }
+    }
+
     private void say(String fmt, Object... args) {
         System.out.printf("[demo %6.1fs] %s%n", (System.nanoTime() - t0) / 1e9, String.format(fmt, args));
         System.out.flush();
@@ -122,6 +133,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (sample.size() < first + second) {
             throw new IllegalArgumentException("bundled sample has " + sample.size() + " structures < " + (first + second));
         }
+        quietClientReconnects();
         say("starting an embedded Kafka broker (KRaft, 127.0.0.1) with data in %s", dir.resolve("kafka"));
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().dataDir(dir.resolve("kafka")).build().start()) {
             String bs = broker.bootstrapServers();
