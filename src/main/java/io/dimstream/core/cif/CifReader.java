@@ -18,13 +18,13 @@ final class CifReader {
         return new CifReader(text, origin).readBlocks();
     }
 
-private static final int EOF = 0;
-private static final int DATA = 1;
-private static final int LOOP = 2;
-private static final int TAG = 3;
-private static final int VALUE = 4;
-private static final int SAVE = 5;
-private static final int IGNORED = 6;
+    private static final int EOF = 0;
+    private static final int DATA = 1;
+    private static final int LOOP = 2;
+    private static final int TAG = 3;
+    private static final int VALUE = 4;
+    private static final int SAVE = 5;
+    private static final int IGNORED = 6;
 
     private final String text;
     private final String origin;
