@@ -9,9 +9,7 @@ import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
@@ -75,9 +73,7 @@ public final class TopologyFactory {
         AvroSerde<CrystalFeatures> featuresSerde = AvroSerde.of(CrystalFeatures.class);
         AvroSerde<CrystalEmbedding> embeddingSerde = AvroSerde.of(CrystalEmbedding.class);
         AvroSerde<DeadLetter> dlqSerde = AvroSerde.of(DeadLetter.class);
-        // the builder gets the app's config (not a dummy one), so it sees what the app runs with (e.g. the
-        // processing exception handler enabled for the global thread) and says nothing about defaults
-        StreamsBuilder b = new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsProps)));
+        StreamsBuilder b = new StreamsBuilder();
 
         // 1. features (the corpus table, serialized bytes): walked by the backfill; its updates also reach
         //    the processor (records embedded live with an older model that land behind the backfill)
