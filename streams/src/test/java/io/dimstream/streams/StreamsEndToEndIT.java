@@ -192,6 +192,7 @@ class StreamsEndToEndIT {
         Map<String, String> props = config("e3");
         props.put(StreamsAppConfig.BATCH_SIZE, "16");
         props.put(StreamsAppConfig.BATCH_MAX_WAIT_MS, "600000"); // the last partial batch waits in the buffer
+        props.put("metrics.port", "0"); // the child's ops endpoint on a free port, not the shared default 9464
         StreamsAppConfig cfg = new StreamsAppConfig(props);
         var t = cfg.topics();
         String bs = broker.bootstrapServers();
