@@ -81,7 +81,7 @@ public final class EmbedCommand implements Callable<Integer> {
             return 2;
         }
         if (enc.featurizerVersion() != SiteNetFeaturizer.VERSION) {
-            err.println("embed: featurizer_version_mismatch: model " + enc.modelName() + " v" + enc.modelVersion()
+            err.println("embed: " + EncoderException.FEATURIZER_VERSION_MISMATCH + ": model " + enc.modelName() + " v" + enc.modelVersion()
                     + " needs featurizer v" + enc.featurizerVersion() + ", this build has v" + SiteNetFeaturizer.VERSION);
             enc.close();
             return 2;
@@ -121,7 +121,7 @@ public final class EmbedCommand implements Callable<Integer> {
                     try {
                         out.add(featurizer.featurize(s, s.id(), raw.origin()));
                     } catch (FeaturizerException e) {
-                        out.add(s.id() + ": " + e.errorType() + ": " + oneLine(e.getMessage()));
+                        out.add(s.id() + ": " + e.code() + ": " + oneLine(e.getMessage()));
                     }
                 }
             } catch (CifException e) {

@@ -33,12 +33,11 @@ import picocli.CommandLine.Parameters;
         name = "featurize",
         mixinStandardHelpOptions = true,
         description = {
-            "Featurize CIF inputs (Site-Net featurizer v" + SiteNetFeaturizer.VERSION + ": primitive cell, near-cubic",
-            "supercell, S x J minimum-image distances, 9 standardised site features; see docs/featurizer.md).",
-            "Prints one JSON object per structure per line on stdout:",
-            "{\"id\":…,\"featurizer_version\":1,\"formula\":…,\"prim_sites\":S,\"supercell_sites\":J,",
-            " \"site_features\":[[…]…],\"distances\":[[…]…],\"image_of\":[…]}",
-            "or, with --out, writes an Avro container file of CrystalFeatures records.",
+            "Featurize CIF inputs into Site-Net point sets (featurizer v" + SiteNetFeaturizer.VERSION + ").",
+            "Each structure is reduced to its primitive cell and a near-cubic supercell; its S x J minimum-image distances and 9 standardised site features are computed (see docs/featurizer.md).",
+            "Prints one JSON object per structure per line on stdout, shaped like this:",
+            "{\"id\":…,\"featurizer_version\":1,\"formula\":…,\"prim_sites\":S,\"supercell_sites\":J, \"site_features\":[[…]…],\"distances\":[[…]…],\"image_of\":[…]}",
+            "With --out, it writes an Avro container file of CrystalFeatures records instead.",
             "Errors go to stderr, one line each (id: reason); the exit code is 1 if any input failed."
         })
 public final class FeaturizeCommand implements Callable<Integer> {
@@ -113,7 +112,7 @@ public final class FeaturizeCommand implements Callable<Integer> {
                                 written++;
                             } catch (FeaturizerException e) {
                                 sink.flush();
-                                err.println(s.id() + ": " + e.errorType() + ": " + oneLine(e.getMessage()));
+                                err.println(s.id() + ": " + e.code() + ": " + oneLine(e.getMessage()));
                                 failures++;
                             }
                         }

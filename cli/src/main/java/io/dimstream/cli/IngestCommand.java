@@ -39,10 +39,10 @@ import picocli.CommandLine.Unmatched;
 /** {@code dimstream ingest SOURCE...}: files, JDBC or OPTIMADE into crystals.raw; or labels into crystals.labels. */
 @Command(name = "ingest", mixinStandardHelpOptions = true,
         description = {
-            "Ingest crystal structures into Kafka (crystals.raw): CIF files/folders, CSV(.gz) with a cif column,",
-            "a SQL table/query over JDBC (jdbc:postgresql://...), or an OPTIMADE API (https://...).",
-            "Keys are stable structure ids; an id already produced with the same content is not produced again;",
-            "the resume position is kept in the compacted topic crystals.ingest.watermarks.",
+            "Ingest crystal structures into Kafka (crystals.raw).",
+            "Sources: CIF files or folders, CSV(.gz) with a cif column, a SQL table or query over JDBC (jdbc:postgresql://...), or an OPTIMADE API (https://...).",
+            "Keys are stable structure ids; an id already produced with the same content is not produced again.",
+            "The resume position is kept in the compacted topic crystals.ingest.watermarks.",
             "Any Kafka client property may be given as -P key=value or --key=value (e.g. --security.protocol=SSL)."},
         sortOptions = false)
 public final class IngestCommand implements Callable<Integer> {
@@ -171,7 +171,7 @@ public final class IngestCommand implements Callable<Integer> {
                         stats = ing.runOnce();
                     } catch (IngestException e) {
                         progress.close();
-                        System.err.println("ingest: " + e.errorType() + ": " + e.getMessage());
+                        System.err.println("ingest: " + e.code() + ": " + e.getMessage());
                         System.out.println("ingest " + source.key() + ": " + ing.stats().summary());
                         return 1;
                     }
@@ -235,7 +235,7 @@ public final class IngestCommand implements Callable<Integer> {
                     labels, r.rows(), r.produced(), r.unchanged(), r.empty(), r.heldOut(), r.bad().size(), (System.nanoTime() - t0) / 1e9);
             return 0;
         } catch (IngestException e) {
-            System.err.println("ingest: " + e.errorType() + ": " + e.getMessage());
+            System.err.println("ingest: " + e.code() + ": " + e.getMessage());
             return 1;
         } finally {
             if (sink != null) {

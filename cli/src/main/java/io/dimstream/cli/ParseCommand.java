@@ -27,7 +27,8 @@ import picocli.CommandLine.Parameters;
         name = "parse",
         mixinStandardHelpOptions = true,
         description = {
-            "Parse CIF inputs and print one JSON object per structure per line on stdout:",
+            "Parse CIF inputs into structures (lattice and sites) printed as JSON lines.",
+            "Prints one JSON object per structure per line on stdout, shaped like this:",
             "{\"id\":…,\"lattice\":[[…],[…],[…]],\"sites\":[{\"frac\":[x,y,z],\"species\":{\"Fe\":1.0}},…]}",
             "Errors go to stderr, one line each (id-or-file: reason); the exit code is 1 if any input failed."
         })

@@ -10,8 +10,8 @@ import picocli.CommandLine.Option;
 
 /** {@code dimstream predict --config FILE}: the property predictor service (runs until stopped). */
 @Command(name = "predict", mixinStandardHelpOptions = true,
-        description = {"Fit per-property heads (ridge by default, or a small MLP) on the embeddings of labelled structures",
-            "of the current model version and publish predictions for every embedding to crystals.predictions.",
+        description = {"Fit property-prediction heads on the embeddings and publish predictions to crystals.predictions.",
+            "Per property, a head (ridge by default, or a small MLP) is fitted on the embeddings of the labelled structures of the current model version; every embedding gets a prediction.",
             "Settings: see docs/ingest-and-predict.md (bootstrap.servers, properties, head, cv.folds, min.labels, debounce.ms)."})
 public final class PredictCommand implements Callable<Integer> {
 

@@ -1,8 +1,8 @@
 package io.dimstream.cli;
 
+import io.dimstream.core.encoder.ModelMetadata;
 import io.dimstream.core.featurize.FeaturizedCrystal;
 import io.dimstream.core.featurize.SiteNetFeaturizer;
-import io.dimstream.core.encoder.ModelMetadata;
 import io.dimstream.trainer.Budget;
 import io.dimstream.trainer.Checkpoint;
 import io.dimstream.trainer.DimTrainer;
@@ -28,12 +28,12 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Pretrain the Site-Net encoder with Deep InfoMax (DJL/PyTorch; see docs/encoder.md).",
-            "Reads CIF inputs, featurizes them, holds out --val-fraction for validation, trains within the",
-            "budget (default 1 epoch) and writes DIR/model.onnx, DIR/model.json, DIR/checkpoint.bin, the per-epoch",
-            "DIR/history.jsonl and DIR/loss_curve.png, and the model card (DIR/card.json, DIR/MODEL_CARD.md,",
-            "DIR/pretrain_ids.txt.gz). Re-running with the same --out resumes from DIR/checkpoint.bin: --epochs,",
-            "--max-steps and --max-structures are totals of the whole run (a larger value extends it),",
-            "--minutes applies to each invocation."
+            "Reads CIF inputs, featurizes them and holds out --val-fraction for validation.",
+            "Trains within the budget (default 1 epoch) and writes DIR/model.onnx, DIR/model.json, DIR/checkpoint.bin,",
+            "the per-epoch DIR/history.jsonl and DIR/loss_curve.png, and the model card (DIR/card.json,",
+            "DIR/MODEL_CARD.md, DIR/pretrain_ids.txt.gz).",
+            "Re-running with the same --out resumes from DIR/checkpoint.bin: --epochs, --max-steps and",
+            "--max-structures are totals of the whole run (a larger value extends it); --minutes applies to each invocation."
         })
 public final class PretrainCommand implements Callable<Integer> {
 

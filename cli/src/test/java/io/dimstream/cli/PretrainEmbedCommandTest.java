@@ -1,5 +1,6 @@
 package io.dimstream.cli;
 
+import io.dimstream.core.Sha256;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,7 +40,7 @@ class PretrainEmbedCommandTest {
         assertEquals(1, meta.version());
         assertEquals(64, meta.embeddingDim());
         assertEquals(2.0, meta.metrics().get("train_steps"));
-        assertEquals(ModelMetadata.sha256(Files.readAllBytes(model.resolve("model.onnx"))), meta.onnxSha256());
+        assertEquals(Sha256.hex(Files.readAllBytes(model.resolve("model.onnx"))), meta.onnxSha256());
 
         EmbedCommand embed = new EmbedCommand();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -75,6 +76,6 @@ class PretrainEmbedCommandTest {
         int ec = new CommandLine(embed).execute("--model", fixture.toString(), "--device", "cuda:0",
                 samples().toString());
         assertEquals(2, ec);
-        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("embed: device_unavailable"), err.toString());
+        assertTrue(err.toString(StandardCharsets.UTF_8).startsWith("embed: " + io.dimstream.core.encoder.EncoderException.DEVICE_UNAVAILABLE), err.toString());
     }
 }

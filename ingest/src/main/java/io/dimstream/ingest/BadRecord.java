@@ -9,7 +9,7 @@ package io.dimstream.ingest;
  */
 public record BadRecord(String where, String errorType, String message) {
     public static BadRecord of(String where, IngestException e) {
-        return new BadRecord(where, e.errorType(), e.getMessage());
+        return new BadRecord(where, e.code(), e.getMessage());
     }
 
     @Override

@@ -1,29 +1,22 @@
 package io.dimstream.ingest;
 
+import io.dimstream.core.DimstreamException;
+
 /**
  * Bad input or a failing source, with a short machine-readable error type (e.g. {@code jdbc.empty_cif},
  * {@code optimade.http_status}) and a one-line human message saying what was wrong and where.
  */
-public class IngestException extends Exception {
-    private final String errorType;
-
+public class IngestException extends DimstreamException {
     public IngestException(String errorType, String message) {
-        super(message);
-        this.errorType = errorType;
+        super(errorType, message);
     }
 
     public IngestException(String errorType, String message, Throwable cause) {
-        super(message, cause);
-        this.errorType = errorType;
-    }
-
-    /** Short machine-readable reason class. */
-    public String errorType() {
-        return errorType;
+        super(errorType, message, cause);
     }
 
     @Override
     public String toString() {
-        return errorType + ": " + getMessage();
+        return code() + ": " + getMessage();
     }
 }

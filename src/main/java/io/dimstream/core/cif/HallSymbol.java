@@ -1,5 +1,6 @@
 package io.dimstream.core.cif;
 
+import io.dimstream.core.crystal.Periodic;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -195,7 +196,7 @@ public final class HallSymbol {
                 }
             }
             for (int r = 0; r < 3; r++) {
-                t[r] = CifParser.wrap(t[r]);
+                t[r] = Periodic.wrap(t[r]);
             }
             out.add(new SymOp(rot, t));
         }
@@ -273,7 +274,7 @@ public final class HallSymbol {
         double[] g = new double[12];
         System.arraycopy(rot, 0, g, 0, 9);
         for (int k = 0; k < 3; k++) {
-            g[9 + k] = CifParser.wrap(t[k]);
+            g[9 + k] = Periodic.wrap(t[k]);
         }
         return g;
     }
@@ -294,7 +295,7 @@ public final class HallSymbol {
             for (int c = 0; c < 3; c++) {
                 g[3 * r + c] = a[3 * r] * b[c] + a[3 * r + 1] * b[3 + c] + a[3 * r + 2] * b[6 + c] + 0.0;
             }
-            g[9 + r] = CifParser.wrap(a[3 * r] * b[9] + a[3 * r + 1] * b[10] + a[3 * r + 2] * b[11] + a[9 + r]);
+            g[9 + r] = Periodic.wrap(a[3 * r] * b[9] + a[3 * r + 1] * b[10] + a[3 * r + 2] * b[11] + a[9 + r]);
         }
         return g;
     }

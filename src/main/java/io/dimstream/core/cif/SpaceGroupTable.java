@@ -1,5 +1,6 @@
 package io.dimstream.core.cif;
 
+import io.dimstream.core.crystal.Periodic;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -78,8 +79,8 @@ public final class SpaceGroupTable {
                 double[] r = op.rot();
                 double[] t = op.trans();
                 if (r[0] == -1 && r[4] == -1 && r[8] == -1 && r[1] == 0 && r[2] == 0 && r[3] == 0 && r[5] == 0
-                        && r[6] == 0 && r[7] == 0 && CifParser.wrap(t[0]) == 0 && CifParser.wrap(t[1]) == 0
-                        && CifParser.wrap(t[2]) == 0) {
+                        && r[6] == 0 && r[7] == 0 && Periodic.wrap(t[0]) == 0 && Periodic.wrap(t[1]) == 0
+                        && Periodic.wrap(t[2]) == 0) {
                     return 2;
                 }
             }

@@ -42,7 +42,7 @@ public final class PrimitiveCell {
         double[][] f = new double[n][3];
         for (int i = 0; i < n; i++) {
             for (int k = 0; k < 3; k++) {
-                f[i][k] = wrap(s.site(i).frac(k));
+                f[i][k] = Periodic.wrap(s.site(i).frac(k));
             }
         }
         // species classes
@@ -98,7 +98,7 @@ public final class PrimitiveCell {
             for (int q = 1; q < rareSites.length; q++) {
                 int j = rareSites[q];
                 for (int k = 0; k < 3; k++) {
-                    t[k] = wrap(f[j][k] - f[anchor][k]);
+                    t[k] = Periodic.wrap(f[j][k] - f[anchor][k]);
                 }
                 double[] c = Mat3.rowTimes(t, basisInv);
                 if (inLattice(c, 1, basis, metric)) {
@@ -206,7 +206,7 @@ public final class PrimitiveCell {
         }
 
         private int bin(double v, int k) {
-            int b = (int) Math.floor(wrap(v) * nb[k]);
+            int b = (int) Math.floor(Periodic.wrap(v) * nb[k]);
             return Math.min(b, nb[k] - 1);
         }
 
@@ -277,7 +277,7 @@ public final class PrimitiveCell {
             double[] g = Mat3.rowTimes(f[i], toNew);
             folded[i] = g;
             for (int k = 0; k < 3; k++) {
-                g[k] = wrap(g[k]);
+                g[k] = Periodic.wrap(g[k]);
             }
             int hit = -1;
             for (int p = 0; p < found; p++) {
@@ -312,7 +312,7 @@ public final class PrimitiveCell {
             }
             double[] c = new double[3];
             for (int k = 0; k < 3; k++) {
-                c[k] = wrap(pos[p][k] + sum[p][k] / nt);
+                c[k] = Periodic.wrap(pos[p][k] + sum[p][k] / nt);
             }
             sites.add(s.site(first[p]).withFrac(c));
             pos[p] = c;
@@ -402,7 +402,7 @@ public final class PrimitiveCell {
             boolean wrapped = true;
             for (Site site : s.sites()) {
                 for (int k = 0; k < 3; k++) {
-                    wrapped &= wrap(site.frac(k)) == site.frac(k);
+                    wrapped &= Periodic.wrap(site.frac(k)) == site.frac(k);
                 }
             }
             if (wrapped) {
@@ -413,16 +413,11 @@ public final class PrimitiveCell {
         for (Site site : s.sites()) {
             double[] g = Mat3.rowTimes(site.frac(), t);
             for (int k = 0; k < 3; k++) {
-                g[k] = wrap(g[k]);
+                g[k] = Periodic.wrap(g[k]);
             }
             sites.add(site.withFrac(g));
         }
         return new Structure(s.id(), new Lattice(r), sites);
-    }
-
-    static double wrap(double v) {
-        double w = v - Math.floor(v);
-        return (w >= 1 - 1e-12 || w < 1e-12) ? 0.0 : w;
     }
 
     /** Distance test "closer than tol" for a fractional difference, exact under PBC. */

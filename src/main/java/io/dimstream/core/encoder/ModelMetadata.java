@@ -9,9 +9,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -111,12 +108,14 @@ public record ModelMetadata(
         Files.writeString(file, toJson(), StandardCharsets.UTF_8);
     }
 
+    /**
+     * Hex sha-256 of the model bytes; kept for the evaluation harness, which another change moves.
+     *
+     * @deprecated use {@link io.dimstream.core.Sha256#hex}
+     */
+    @Deprecated
     public static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return io.dimstream.core.Sha256.hex(bytes);
     }
 
     private static String firstLine(String s) {

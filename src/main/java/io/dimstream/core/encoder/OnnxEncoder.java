@@ -8,6 +8,8 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import io.dimstream.core.featurize.FeaturizedCrystal;
+import io.dimstream.core.ops.ModelVerificationException;
+import io.dimstream.core.ops.ModelVerifier;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
@@ -112,10 +114,11 @@ public final class OnnxEncoder implements CrystalEncoder {
         this.meta = Objects.requireNonNull(meta, "metadata");
         this.options = options;
         if (meta.onnxSha256() != null && !meta.onnxSha256().isBlank()) {
-            String sha = ModelMetadata.sha256(onnx);
-            if (!sha.equalsIgnoreCase(meta.onnxSha256())) {
+            try {
+                ModelVerifier.checkSha256(onnx, meta.onnxSha256());
+            } catch (ModelVerificationException e) {
                 throw new EncoderException(EncoderException.CHECKSUM_MISMATCH, "model " + meta.name() + " v"
-                        + meta.version() + ": model.onnx sha256 " + sha + " does not match model.json " + meta.onnxSha256());
+                        + meta.version() + ": model.onnx does not match model.json: " + e.getMessage(), e);
             }
         }
         checkDeclared(meta);
@@ -144,6 +147,18 @@ public final class OnnxEncoder implements CrystalEncoder {
         }
     }
 
+    /** Whether the CPU fallback of {@code auto} was logged at INFO already (once per process is enough). */
+    private static final AtomicBoolean DEVICE_LOGGED = new AtomicBoolean();
+
+    /** The CPU fallback line: INFO for the first encoder of the process, DEBUG for every later one (hot-swaps). */
+    private static void logDevice(String format, Object... args) {
+        if (DEVICE_LOGGED.compareAndSet(false, true)) {
+            LOG.info(format, args);
+        } else {
+            LOG.debug(format, args);
+        }
+    }
+
     /** Environment, session and device actually used; runs on a native thread. */
     private Object[] openSession(byte[] onnx) {
         OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -156,7 +171,7 @@ public final class OnnxEncoder implements CrystalEncoder {
                 used = "cpu";
             } else if (dev.equals("auto")) {
                 if (!cudaDevicePresent()) {
-                    LOG.info("encoder {} v{}: no CUDA device found, running on CPU", meta.name(), meta.version());
+                    logDevice("encoder {} v{}: no CUDA device found, running on CPU", meta.name(), meta.version());
                     s = open(env, onnx, -1);
                     used = "cpu";
                 } else {
@@ -166,7 +181,7 @@ public final class OnnxEncoder implements CrystalEncoder {
                         tried = open(env, onnx, 0);
                         u = "cuda:0";
                     } catch (OrtException | RuntimeException e) {
-                        LOG.info("encoder {} v{}: CUDA unavailable ({}), running on CPU", meta.name(), meta.version(),
+                        logDevice("encoder {} v{}: CUDA unavailable ({}), running on CPU", meta.name(), meta.version(),
                                 firstLine(e.getMessage()));
                         tried = open(env, onnx, -1);
                         u = "cpu";

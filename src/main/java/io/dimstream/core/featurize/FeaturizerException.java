@@ -1,10 +1,12 @@
 package io.dimstream.core.featurize;
 
+import io.dimstream.core.DimstreamException;
+
 /**
- * A structure the featurizer rejects. {@link #errorType()} is a short machine-readable code (used in
+ * A structure the featurizer rejects. {@link #code()} is a short machine-readable code (used in
  * dead letters and CLI output); the message says what was wrong in words.
  */
-public final class FeaturizerException extends Exception {
+public final class FeaturizerException extends DimstreamException {
 
     /** Primitive cell has more sites than {@code maxPrimSites}. */
     public static final String TOO_MANY_SITES = "featurize.too_many_sites";
@@ -17,25 +19,26 @@ public final class FeaturizerException extends Exception {
     /** Geometry that cannot be featurized (degenerate lattice, non-finite coordinates). */
     public static final String BAD_GEOMETRY = "featurize.bad_geometry";
 
-    private final String errorType;
-
     public FeaturizerException(String errorType, String message) {
-        super(message);
-        this.errorType = errorType;
+        super(errorType, message);
     }
 
     public FeaturizerException(String errorType, String message, Throwable cause) {
-        super(message, cause);
-        this.errorType = errorType;
+        super(errorType, message, cause);
     }
 
-    /** Short machine-readable code, e.g. {@code featurize.too_many_sites}. */
+    /**
+     * The old name of {@link #code()}, kept for callers not yet moved over (the evaluation harness).
+     *
+     * @deprecated use {@link #code()}
+     */
+    @Deprecated
     public String errorType() {
-        return errorType;
+        return code();
     }
 
     @Override
     public String toString() {
-        return errorType + ": " + getMessage();
+        return code() + ": " + getMessage();
     }
 }

@@ -82,7 +82,7 @@ public final class SiteNetFeaturizer {
      * @param s      the structure (any cell of the crystal)
      * @param id     id carried on the output
      * @param source provenance carried on the output
-     * @throws FeaturizerException when the structure is rejected (see {@link FeaturizerException#errorType()})
+     * @throws FeaturizerException when the structure is rejected (see {@link FeaturizerException#code()})
      */
     public FeaturizedCrystal featurize(Structure s, String id, String source) throws FeaturizerException {
         try {

@@ -1,5 +1,6 @@
 package io.dimstream.core.io;
 
+import io.dimstream.core.DimstreamException;
 import io.dimstream.core.cif.CifException;
 import io.dimstream.core.cif.CifParser;
 import io.dimstream.core.crystal.Structure;
@@ -42,10 +43,29 @@ public final class CifInputs {
 
     private static final CifParser DEFAULT_PARSER = new CifParser();
 
-    /** Thrown for an input that cannot be opened or has no cif column (one-line message). */
+    /**
+     * Thrown for an input that cannot be opened, is over a size limit or has no cif column (one-line
+     * message). It stays an {@link IOException} (the only exception in the {@link DimstreamException}
+     * code list that is not a subclass of it): it is thrown from inside a {@link java.io.Reader}, whose
+     * contract is {@code IOException}, and every caller of {@link #read} handles input errors as I/O
+     * errors. {@link #code()} follows the same {@code <stage>.<reason>} scheme.
+     */
     public static final class InputException extends IOException {
-        public InputException(String message) {
+        /** The input is missing, unreadable or not a CSV with a {@code cif} column. */
+        public static final String INPUT = CifException.INPUT;
+        /** A file or CSV record over the size limit. */
+        public static final String TOO_LARGE = CifException.TOO_LARGE;
+
+        private final String code;
+
+        public InputException(String code, String message) {
             super(message);
+            this.code = code;
+        }
+
+        /** Machine-readable code: {@code cif.input} or {@code cif.too_large}. */
+        public String code() {
+            return code;
         }
     }
 
@@ -72,7 +92,7 @@ public final class CifInputs {
             return files.stream().map(CifInputs::readFileUnchecked);
         }
         if (!Files.exists(input)) {
-            throw new InputException(input + ": no such file or directory");
+            throw new InputException(InputException.INPUT, input + ": no such file or directory");
         }
         String name = lower(input);
         if (name.endsWith(".csv") || name.endsWith(".csv.gz")) {
@@ -85,7 +105,7 @@ public final class CifInputs {
     public static RawCif readFile(Path file) throws IOException {
         long size = Files.size(file);
         if (size > MAX_FILE_BYTES) {
-            throw new InputException(file + ": file has " + size + " bytes, more than the limit of " + MAX_FILE_BYTES);
+            throw new InputException(InputException.TOO_LARGE, file + ": file has " + size + " bytes, more than the limit of " + MAX_FILE_BYTES);
         }
         String fn = file.getFileName().toString();
         String lower = fn.toLowerCase(Locale.ROOT);
@@ -94,7 +114,7 @@ public final class CifInputs {
             try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
                 byte[] bytes = in.readNBytes((int) MAX_FILE_BYTES + 1);
                 if (bytes.length > MAX_FILE_BYTES) {
-                    throw new InputException(file + ": uncompressed file is larger than the limit of " + MAX_FILE_BYTES + " bytes");
+                    throw new InputException(InputException.TOO_LARGE, file + ": uncompressed file is larger than the limit of " + MAX_FILE_BYTES + " bytes");
                 }
                 text = new String(bytes, StandardCharsets.UTF_8);
             }
@@ -186,7 +206,7 @@ public final class CifInputs {
         private void count(int n) throws IOException {
             sinceRecord += n;
             if (sinceRecord > MAX_RECORD_CHARS) {
-                throw new InputException(origin + ": a CSV record is longer than " + MAX_RECORD_CHARS + " chars");
+                throw new InputException(InputException.TOO_LARGE, origin + ": a CSV record is longer than " + MAX_RECORD_CHARS + " chars");
             }
         }
     }
@@ -199,13 +219,13 @@ public final class CifInputs {
             parser = CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).build().parse(reader);
         } catch (IOException | RuntimeException e) {
             reader.close();
-            throw new InputException(origin + ": cannot read CSV header: " + oneLine(e.getMessage()));
+            throw new InputException(InputException.INPUT, origin + ": cannot read CSV header: " + oneLine(e.getMessage()));
         }
         List<String> header = parser.getHeaderNames();
         int cifCol = header.indexOf("cif");
         if (cifCol < 0) {
             parser.close();
-            throw new InputException(origin + ": CSV has no 'cif' column (columns: " + String.join(",", header) + ")");
+            throw new InputException(InputException.INPUT, origin + ": CSV has no 'cif' column (columns: " + String.join(",", header) + ")");
         }
         int idCol = header.indexOf("material_id");
         if (idCol < 0) {

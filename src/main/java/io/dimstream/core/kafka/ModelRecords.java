@@ -3,6 +3,7 @@ package io.dimstream.core.kafka;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dimstream.core.Sha256;
 import io.dimstream.core.encoder.ModelMetadata;
 import io.dimstream.core.encoder.TensorSpec;
 import io.dimstream.schemas.ModelStatus;
@@ -56,7 +57,7 @@ public final class ModelRecords {
                     .setOutputSpec(JSON.writeValueAsString(out))
                     .setOnnx(ByteBuffer.wrap(onnx))
                     .setUri(null)
-                    .setSha256(ModelMetadata.sha256(onnx))
+                    .setSha256(Sha256.hex(onnx))
                     .setCorpusSize(corpusSize)
                     .setMetrics(new LinkedHashMap<>(meta.metrics()))
                     .setStatus(status)

@@ -1,21 +1,22 @@
 package io.dimstream.core.ops;
 
+import io.dimstream.core.Sha256;
 import io.dimstream.schemas.ModelVersion;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
-import java.util.HexFormat;
 import java.util.Map;
 
 /**
- * Checks a model record's bytes before anything loads them: the size cap, the sha256 the record
- * declares, and, when a public key is configured, an Ed25519 signature over the ONNX bytes (a
- * record without one is then refused too, unless {@code model.signature.required=false}). Each
- * failure is a {@link ModelVerificationException} with a short reason.
+ * The one model-verification path. Checks a model's bytes before anything loads them: the size cap,
+ * the sha256 the record (or model.json) declares, the featurizer version it was trained on, and, when a
+ * public key is configured, an Ed25519 signature over the ONNX bytes (a record without one is then
+ * refused too, unless {@code model.signature.required=false}). Each failure is a
+ * {@link ModelVerificationException} with code {@code model.<reason>}. Used by the streams app's
+ * model manager, the encoder ({@link #checkSha256} on model.json), the trainer's model directories and
+ * the {@code model sign/verify} commands.
  *
  * <p>Config keys (shared by streams app, trainer and predictor):
  * <ul>
@@ -111,11 +112,7 @@ public final class ModelVerifier {
             throw new ModelVerificationException(ModelVerificationException.SHA256_MISSING,
                     "record declares no sha256 for its " + onnx.length + " bytes");
         }
-        String actual = sha256Hex(onnx);
-        if (!actual.equalsIgnoreCase(declaredSha256.strip())) {
-            throw new ModelVerificationException(ModelVerificationException.SHA256_MISMATCH,
-                    "sha256 of the " + onnx.length + " model bytes is " + actual + ", record declares " + declaredSha256);
-        }
+        checkSha256(onnx, declaredSha256);
         if (publicKey == null) {
             return;
         }
@@ -148,11 +145,30 @@ public final class ModelVerifier {
         verify(onnx, record.getSha256() == null ? null : record.getSha256().toString(), s);
     }
 
-    public static String sha256Hex(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+    /**
+     * The sha256 check: {@code onnx} must hash to {@code declaredSha256} (hex, any case).
+     *
+     * @throws ModelVerificationException {@code model.sha256_mismatch}
+     */
+    public static void checkSha256(byte[] onnx, String declaredSha256) throws ModelVerificationException {
+        String actual = Sha256.hex(onnx);
+        if (declaredSha256 == null || !actual.equalsIgnoreCase(declaredSha256.strip())) {
+            throw new ModelVerificationException(ModelVerificationException.SHA256_MISMATCH,
+                    "sha256 of the " + onnx.length + " model bytes is " + actual + ", record declares " + declaredSha256);
+        }
+    }
+
+    /**
+     * The featurizer-version check: a model trained on features of one featurizer version cannot embed
+     * another's.
+     *
+     * @throws ModelVerificationException {@code model.featurizer_version}
+     */
+    public static void checkFeaturizerVersion(int modelFeaturizerVersion, int appFeaturizerVersion)
+            throws ModelVerificationException {
+        if (modelFeaturizerVersion != appFeaturizerVersion) {
+            throw new ModelVerificationException(ModelVerificationException.FEATURIZER_VERSION, "model was trained on "
+                    + "featurizer v" + modelFeaturizerVersion + ", this app featurizes with v" + appFeaturizerVersion);
         }
     }
 }

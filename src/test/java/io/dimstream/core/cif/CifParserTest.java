@@ -107,56 +107,56 @@ class CifParserTest {
     void typedErrorsCarryBlockLineAndReason() {
         CifException e = error("data_nocell\n_cell_length_a 4\nloop_\n_atom_site_label\n_atom_site_fract_x\n"
                 + "_atom_site_fract_y\n_atom_site_fract_z\nFe1 0 0 0\n");
-        assertEquals(CifException.MISSING_CELL, e.errorType());
+        assertEquals(CifException.MISSING_CELL, e.code());
         assertEquals("nocell", e.block());
         assertTrue(e.reason().contains("_cell_length_b"), e.reason());
 
         e = error("data_u\n" + CELL + "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n"
                 + "Fe1 0 0 0\nQq1 0.5 0.5 0.5\n");
-        assertEquals(CifException.UNKNOWN_ELEMENT, e.errorType());
+        assertEquals(CifException.UNKNOWN_ELEMENT, e.code());
         assertEquals(14, e.line());
         assertTrue(e.getMessage().contains("Qq1"), e.getMessage());
 
         e = error("data_m\n" + CELL + "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n"
                 + "Fe1 0 0 0\nO1 0.5 0.5\n");
-        assertEquals(CifException.MALFORMED_LOOP, e.errorType());
+        assertEquals(CifException.MALFORMED_LOOP, e.code());
         assertEquals(8, e.line());
 
         e = error("data_o\n" + CELL + "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n"
                 + "_atom_site_occupancy\nFe1 0 0 0 0.7\nNi1 0 0 0 0.7\n");
-        assertEquals(CifException.OCCUPANCY_SUM, e.errorType());
+        assertEquals(CifException.OCCUPANCY_SUM, e.code());
         assertTrue(e.reason().contains("Fe1/Ni1"), e.reason());
 
         e = error("data_n\n" + CELL);
-        assertEquals(CifException.NO_ATOMS, e.errorType());
+        assertEquals(CifException.NO_ATOMS, e.code());
 
         e = error("no blocks at all\n");
-        assertEquals(CifException.NO_DATA_BLOCK, e.errorType());
+        assertEquals(CifException.NO_DATA_BLOCK, e.code());
 
         e = error("data_s\n" + CELL + "_symmetry_space_group_name_H-M 'F d -3 m'\n"
                 + "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nAl1 0 0 0\n");
-        assertEquals(CifException.NO_SYMOPS, e.errorType());
+        assertEquals(CifException.NO_SYMOPS, e.code());
         assertEquals(8, e.line());
         assertTrue(e.reason().contains("two origin choices"), e.reason());
 
         e = error("data_b\n" + CELL + "loop_\n_symmetry_equiv_pos_as_xyz\nx,y,z\n'x,y,q'\n"
                 + "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nAl1 0 0 0\n");
-        assertEquals(CifException.BAD_SYMOP, e.errorType());
+        assertEquals(CifException.BAD_SYMOP, e.code());
         assertEquals(11, e.line());
 
         e = error("data_q\n_cell_length_a 'unterminated\n");
-        assertEquals(CifException.SYNTAX, e.errorType());
+        assertEquals(CifException.SYNTAX, e.code());
         assertEquals(2, e.line());
 
         e = error("data_t\n_x\n;\nnever closed\n");
-        assertEquals(CifException.SYNTAX, e.errorType());
+        assertEquals(CifException.SYNTAX, e.code());
 
         e = error("data_c\n_cell_length_a 4\n_cell_length_b 4\n_cell_length_c 4\n_cell_angle_alpha 10\n_cell_angle_beta 100\n"
                 + "_cell_angle_gamma 150\nloop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nAl1 0 0 0\n");
-        assertEquals(CifException.BAD_CELL, e.errorType());
+        assertEquals(CifException.BAD_CELL, e.code());
 
         e = error("data_c\n" + CELL + "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\nAl1 0 ? 0\n");
-        assertEquals(CifException.BAD_NUMBER, e.errorType());
+        assertEquals(CifException.BAD_NUMBER, e.code());
         assertTrue(e.getMessage().startsWith("data_c line 13: atom 'Al1' has no _atom_site_fract_y"), e.getMessage());
     }
 
@@ -177,7 +177,7 @@ class CifParserTest {
         assertEquals(1, parse(cif.replace("\n", "\r\n")).get(0).size());
         CifException e = error("data_c\n" + CELL + "loop_\n_atom_site_label\n_atom_site_Cartn_x\n_atom_site_Cartn_y\n"
                 + "Na1 0 0\n");
-        assertEquals(CifException.NO_ATOMS, e.errorType());
+        assertEquals(CifException.NO_ATOMS, e.code());
         assertTrue(e.reason().contains("lack _atom_site_Cartn_z"), e.reason());
     }
 
@@ -251,7 +251,7 @@ class CifParserTest {
         assertSameSites(fractional, cartesian);
         CifException partial = error("data_t\n" + TRICLINIC + "_atom_sites_Cartn_tran_matrix_11 4.0\n"
                 + atoms("Cartn", cart));
-        assertEquals(CifException.BAD_CELL, partial.errorType());
+        assertEquals(CifException.BAD_CELL, partial.code());
         assertTrue(partial.reason().contains("1 of its 9"), partial.reason());
     }
 
@@ -265,7 +265,7 @@ class CifParserTest {
         tags.append("_symmetry_space_group_name_Hall\n");
         assertEquals(1, parse("data_a\n" + CELL + tags + "1\n" + atoms).get(0).size());
         assertEquals(CifException.MALFORMED_LOOP,
-                error("data_a\n" + CELL.replace("_cell_length_a 4.0\n", "") + tags + "_cell_length_a\n1\n" + atoms).errorType());
+                error("data_a\n" + CELL.replace("_cell_length_a 4.0\n", "") + tags + "_cell_length_a\n1\n" + atoms).code());
         assertEquals(1, parse("data_a\n" + CELL + "loop_\n_space_group_IT_number\n_symmetry_space_group_name_H-M\n" + atoms)
                 .get(0).size());
     }
@@ -286,9 +286,9 @@ class CifParserTest {
             sb.append(String.format(java.util.Locale.ROOT, "C %.9f 0 0%n", i * 1e-4));
         }
         CifException e = error(sb.toString());
-        assertEquals(CifException.TOO_LARGE, e.errorType());
+        assertEquals(CifException.TOO_LARGE, e.code());
         String huge = "data_h\n_x '" + "a".repeat(CifParser.MAX_TEXT_CHARS) + "'\n";
-        assertEquals(CifException.TOO_LARGE, error(huge).errorType());
+        assertEquals(CifException.TOO_LARGE, error(huge).code());
     }
 
     @Test

@@ -51,8 +51,8 @@ class FuzzTest {
                     outcomes.merge("ok", 1, Integer::sum);
                 } catch (CifException e) {
                     assertTrue(!e.getMessage().contains("\n"), "one-line message");
-                    assertTrue(e.errorType().startsWith("cif."));
-                    outcomes.merge(e.errorType(), 1, Integer::sum);
+                    assertTrue(e.code().startsWith("cif."));
+                    outcomes.merge(e.code(), 1, Integer::sum);
                 } catch (RuntimeException | Error e) {
                     fail("iteration " + i + " threw " + e + " for input:\n" + text, e);
                 }

@@ -17,7 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
-/** The ONNX Runtime encoder on the tiny model fixture (trained by trainer's TinyModelFixtureTest). */
+/** The ONNX Runtime encoder on the tiny model fixture (made by the trainer's TinyModelFixture tool). */
 class OnnxEncoderTest {
 
     static Path fixture() {

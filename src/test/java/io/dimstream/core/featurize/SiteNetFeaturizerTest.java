@@ -191,18 +191,18 @@ class SiteNetFeaturizerTest {
     void limitsAreEnforcedWithTypedErrors() {
         FeaturizerException tooMany = assertThrows(FeaturizerException.class,
                 () -> featurizer.featurize(randomStructure(5, 65, 12), "x", "t"));
-        assertEquals(FeaturizerException.TOO_MANY_SITES, tooMany.errorType());
+        assertEquals(FeaturizerException.TOO_MANY_SITES, tooMany.code());
         assertTrue(tooMany.getMessage().contains("65") && tooMany.getMessage().contains("64"), tooMany.getMessage());
 
         SiteNetFeaturizer capped = new SiteNetFeaturizer(new SiteNetFeaturizer.Config(50, 64, 1000, 0.5));
         FeaturizerException pairs = assertThrows(FeaturizerException.class,
                 () -> capped.featurize(randomStructure(6, 40, 12), "x", "t"));
-        assertEquals(FeaturizerException.TOO_MANY_PAIRS, pairs.errorType());
+        assertEquals(FeaturizerException.TOO_MANY_PAIRS, pairs.code());
         assertEquals(1, capped.rejectedCount());
 
         FeaturizerException empty = assertThrows(FeaturizerException.class,
                 () -> featurizer.featurize(new Structure("e", Lattice.fromParameters(3, 3, 3, 90, 90, 90), List.of()), "e", "t"));
-        assertEquals(FeaturizerException.EMPTY_STRUCTURE, empty.errorType());
+        assertEquals(FeaturizerException.EMPTY_STRUCTURE, empty.code());
 
         assertThrows(IllegalArgumentException.class, () -> new SiteNetFeaturizer.Config(0, 64, 4096, 0.5));
         assertEquals(new SiteNetFeaturizer.Config(50, 64, 4096, 0.5), SiteNetFeaturizer.Config.DEFAULTS);

@@ -73,7 +73,7 @@ class CifInputsTest {
         assertEquals(List.of("bad", "a", "z"), raws.stream().map(RawCif::id).toList());
         CifException e = assertThrows(CifException.class, () -> CifInputs.parse(raws.get(0)));
         assertEquals("bad", e.origin());
-        assertEquals(CifException.NO_ATOMS, e.errorType());
+        assertEquals(CifException.NO_ATOMS, e.code());
         List<Structure> multi = CifInputs.parse(raws.get(1));
         assertEquals(List.of("a#Fe", "a#Fe2"), multi.stream().map(Structure::id).toList());
         assertEquals(List.of("z"), CifInputs.parse(raws.get(2)).stream().map(Structure::id).toList());

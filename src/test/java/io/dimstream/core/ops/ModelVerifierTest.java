@@ -1,5 +1,6 @@
 package io.dimstream.core.ops;
 
+import io.dimstream.core.Sha256;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -35,7 +36,7 @@ class ModelVerifierTest {
     @Test
     void sha256AndSizeCap() {
         byte[] onnx = model(4096);
-        String sha = ModelVerifier.sha256Hex(onnx);
+        String sha = Sha256.hex(onnx);
         ModelVerifier v = ModelVerifier.unsigned(10_000);
         assertDoesNotThrow(() -> v.verify(onnx, sha, null));
         assertDoesNotThrow(() -> v.verify(onnx, sha.toUpperCase(), null));
@@ -53,7 +54,7 @@ class ModelVerifierTest {
     @Test
     void signatures() {
         byte[] onnx = model(2048);
-        String sha = ModelVerifier.sha256Hex(onnx);
+        String sha = Sha256.hex(onnx);
         byte[] good = ModelSigning.sign(KEYS.getPrivate(), onnx);
         ModelVerifier v = new ModelVerifier(1 << 20, KEYS.getPublic(), true);
         assertTrue(v.checksSignatures());
@@ -64,7 +65,7 @@ class ModelVerifierTest {
         assertEquals("signature_invalid", reason(v, onnx, sha, forged));
         // a valid signature of other bytes, whose sha256 an attacker declared consistently
         byte[] evil = model(2047);
-        assertEquals("signature_invalid", reason(v, evil, ModelVerifier.sha256Hex(evil), good));
+        assertEquals("signature_invalid", reason(v, evil, Sha256.hex(evil), good));
         // a flipped signature bit
         byte[] flipped = good.clone();
         flipped[10] ^= 0x40;
@@ -88,7 +89,7 @@ class ModelVerifierTest {
         byte[] onnx = model(1000);
         ModelVersion rec = ModelVersion.newBuilder().setModelName("sitenet-dim").setVersion(2).setCreatedAt(java.time.Instant.now())
                 .setFeaturizerVersion(1).setInputSpec("{}").setOutputSpec("{}").setOnnx(ByteBuffer.wrap(onnx))
-                .setSha256(ModelVerifier.sha256Hex(onnx)).setSignature(ByteBuffer.wrap(ModelSigning.sign(KEYS.getPrivate(), onnx)))
+                .setSha256(Sha256.hex(onnx)).setSignature(ByteBuffer.wrap(ModelSigning.sign(KEYS.getPrivate(), onnx)))
                 .setStatus(ModelStatus.PROMOTED).build();
         ModelVerifier v = new ModelVerifier(1 << 20, KEYS.getPublic(), true);
         assertDoesNotThrow(() -> v.verify(rec, onnx));
@@ -115,7 +116,7 @@ class ModelVerifierTest {
         assertThrows(IllegalArgumentException.class, () -> ModelSigning.parsePublicKey("not base64 !!"));
 
         byte[] onnx = model(300);
-        String sha = ModelVerifier.sha256Hex(onnx);
+        String sha = Sha256.hex(onnx);
         byte[] forged = ModelSigning.sign(OTHER.getPrivate(), onnx);
         Path pem = dir.resolve("model-signing.pub");
         Files.writeString(pem, pub);

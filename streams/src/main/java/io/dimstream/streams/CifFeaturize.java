@@ -39,7 +39,7 @@ public final class CifFeaturize implements Featurize {
         try {
             structures = parser.parse(s.getPayload(), s.getId());
         } catch (CifException e) {
-            throw new StageException("parse", e.errorType(), e.getMessage());
+            throw new StageException("parse", e.code(), e.getMessage());
         }
         if (structures.isEmpty()) {
             throw new StageException("parse", CifException.NO_ATOMS, s.getId() + ": no structure in the CIF");
@@ -47,7 +47,7 @@ public final class CifFeaturize implements Featurize {
         try {
             return featurizer.featurize(structures.get(0), s.getId(), s.getSource());
         } catch (FeaturizerException e) {
-            throw new StageException("featurize", e.errorType(), s.getId() + ": " + e.getMessage());
+            throw new StageException("featurize", e.code(), s.getId() + ": " + e.getMessage());
         }
     }
 

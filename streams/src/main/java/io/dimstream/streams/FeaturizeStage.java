@@ -89,12 +89,12 @@ public final class FeaturizeStage {
     }
 
     private Outcome dead(String id, byte[] original, StageException e) {
-        counters.inc("dlq." + e.stage() + "." + e.errorType());
-        log.warn("dead letter {} [{}/{}]: {}", id, e.stage(), e.errorType(), e.getMessage());
+        counters.inc("dlq." + e.stage() + "." + e.code());
+        log.warn("dead letter {} [{}/{}]: {}", id, e.stage(), e.code(), e.getMessage());
         DeadLetter dl = DeadLetter.newBuilder()
                 .setId(id == null ? "" : id)
                 .setStage(e.stage())
-                .setErrorType(e.errorType())
+                .setErrorType(e.code())
                 .setMessage(e.getMessage() == null ? "" : e.getMessage())
                 .setOriginalTopic(rawTopic)
                 .setOriginalPayload(original == null ? null : ByteBuffer.wrap(original))

@@ -1,6 +1,8 @@
 package io.dimstream.streams;
 
 import io.dimstream.core.encoder.CrystalEncoder;
+import io.dimstream.core.ops.ModelVerificationException;
+import io.dimstream.core.ops.ModelVerifier;
 import io.dimstream.schemas.ModelStatus;
 import io.dimstream.schemas.ModelVersion;
 import java.io.IOException;
@@ -9,10 +11,7 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -28,8 +27,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The model serving slot of one app instance. Model records offered by the registry follower are
  * verified and loaded on a dedicated loader thread (never a stream thread): status PROMOTED, newer
- * than the serving version, featurizer version, size cap, sha256 of the bytes, then the ONNX load and
- * input-spec check of the {@link EncoderLoader}, then any extra {@link ModelCheck}s. A model that
+ * than the serving version, then core's {@link ModelVerifier} (featurizer version, size cap, sha256 of
+ * the bytes and, when a key is configured, the Ed25519 signature), then any extra {@link ModelCheck}s,
+ * then the ONNX load and input-spec check of the {@link EncoderLoader}. A model that
  * passes is swapped in atomically (in-flight batches finish on the old one, which is then closed);
  * one that fails is logged in one line and counted ({@code models.rejected.<reason>}) and the
  * serving model stays.
@@ -53,7 +53,7 @@ public final class ModelManager implements AutoCloseable {
 
     private final String modelName;
     private final int featurizerVersion;
-    private final long maxModelBytes;
+    private final ModelVerifier verifier;
     private final EncoderLoader loader;
     private final List<ModelCheck> checks;
     private final Counters counters;
@@ -64,11 +64,21 @@ public final class ModelManager implements AutoCloseable {
     private volatile int highestSeen;
     private volatile String lastRejection = "";
 
+    /** A manager that checks size cap and sha256 only (no signature). */
     public ModelManager(String modelName, int featurizerVersion, long maxModelBytes, EncoderLoader loader,
+                        List<ModelCheck> checks, Counters counters) {
+        this(modelName, featurizerVersion, ModelVerifier.unsigned(maxModelBytes), loader, checks, counters);
+    }
+
+    /**
+     * @param verifier the model checks every record passes before it is loaded
+     * @param checks   extra checks, run after the verifier
+     */
+    public ModelManager(String modelName, int featurizerVersion, ModelVerifier verifier, EncoderLoader loader,
                         List<ModelCheck> checks, Counters counters) {
         this.modelName = modelName;
         this.featurizerVersion = featurizerVersion;
-        this.maxModelBytes = maxModelBytes;
+        this.verifier = verifier;
         this.loader = loader;
         this.checks = List.copyOf(checks);
         this.counters = counters;
@@ -184,13 +194,10 @@ public final class ModelManager implements AutoCloseable {
                 throw new ModelRejectedException("onnx_load", "ONNX model does not load: " + e.getMessage());
             }
             try {
-                if (enc.featurizerVersion() != featurizerVersion) {
-                    throw new ModelRejectedException("featurizer_version", "model expects featurizer v"
-                            + enc.featurizerVersion() + ", this app featurizes with v" + featurizerVersion);
-                }
-            } catch (ModelRejectedException e) {
+                ModelVerifier.checkFeaturizerVersion(enc.featurizerVersion(), featurizerVersion);
+            } catch (ModelVerificationException e) {
                 enc.close();
-                throw e;
+                throw rejected(e);
             }
         } catch (ModelRejectedException e) {
             lastRejection = "v" + v + " " + e.reason() + ": " + e.getMessage();
@@ -228,57 +235,46 @@ public final class ModelManager implements AutoCloseable {
         }
     }
 
+    /** The record's ONNX bytes (inline or from its uri), through the verifier. */
     private byte[] verifiedBytes(ModelVersion record) throws ModelRejectedException {
-        if (record.getFeaturizerVersion() != featurizerVersion) {
-            throw new ModelRejectedException("featurizer_version", "model was trained on featurizer v"
-                    + record.getFeaturizerVersion() + ", this app featurizes with v" + featurizerVersion);
-        }
-        byte[] bytes;
-        ByteBuffer inline = record.getOnnx();
-        if (inline != null) {
-            ByteBuffer b = inline.duplicate();
-            if (b.remaining() > maxModelBytes) {
-                throw new ModelRejectedException("too_large", b.remaining() + " bytes > cap " + maxModelBytes);
+        try {
+            ModelVerifier.checkFeaturizerVersion(record.getFeaturizerVersion(), featurizerVersion);
+            byte[] bytes;
+            ByteBuffer inline = record.getOnnx();
+            if (inline != null) {
+                ByteBuffer b = inline.duplicate();
+                verifier.checkSize(b.remaining());
+                bytes = new byte[b.remaining()];
+                b.get(bytes);
+            } else if (record.getUri() != null) {
+                bytes = readUri(record.getUri());
+            } else {
+                throw new ModelRejectedException("no_bytes", "record has neither ONNX bytes nor a uri");
             }
-            bytes = new byte[b.remaining()];
-            b.get(bytes);
-        } else if (record.getUri() != null) {
-            bytes = readUri(record.getUri());
-        } else {
-            throw new ModelRejectedException("no_bytes", "record has neither ONNX bytes nor a uri");
+            verifier.verify(record, bytes);
+            return bytes;
+        } catch (ModelVerificationException e) {
+            throw rejected(e);
         }
-        String sha = sha256Hex(bytes);
-        if (!sha.equalsIgnoreCase(record.getSha256())) {
-            throw new ModelRejectedException("sha256_mismatch", "sha256 of the " + bytes.length + " ONNX bytes is "
-                    + sha + ", record says " + record.getSha256());
-        }
-        return bytes;
     }
 
-    private byte[] readUri(String uri) throws ModelRejectedException {
+    private static ModelRejectedException rejected(ModelVerificationException e) {
+        return new ModelRejectedException(e.reason(), e.getMessage());
+    }
+
+    private byte[] readUri(String uri) throws ModelRejectedException, ModelVerificationException {
         try {
             URI u = URI.create(uri);
             if (!"file".equals(u.getScheme())) {
                 throw new ModelRejectedException("uri", "unsupported model uri scheme: " + uri);
             }
             Path p = Path.of(u);
-            long size = Files.size(p);
-            if (size > maxModelBytes) {
-                throw new ModelRejectedException("too_large", size + " bytes > cap " + maxModelBytes);
-            }
+            verifier.checkSize(Files.size(p));
             try (InputStream in = Files.newInputStream(p)) {
                 return in.readAllBytes();
             }
         } catch (IOException | IllegalArgumentException e) {
             throw new ModelRejectedException("uri", "cannot read model from " + uri + ": " + e.getMessage());
-        }
-    }
-
-    public static String sha256Hex(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

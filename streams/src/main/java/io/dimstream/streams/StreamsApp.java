@@ -2,6 +2,7 @@ package io.dimstream.streams;
 
 import io.dimstream.core.kafka.TopicReadiness;
 import io.dimstream.core.kafka.Topics;
+import io.dimstream.core.ops.ModelVerifier;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +37,7 @@ public final class StreamsApp implements AutoCloseable {
                       List<ModelManager.ModelCheck> extraChecks) {
         this.config = config;
         this.models = new ModelManager(config.getString(StreamsAppConfig.MODEL_NAME), featurize.featurizerVersion(),
-                config.getLong(StreamsAppConfig.MODEL_MAX_BYTES), loader, extraChecks, counters);
+                verifier(config), loader, extraChecks, counters);
         this.topology = new TopologyFactory(config, featurize, models, counters, backfill).build();
         this.streams = new KafkaStreams(topology, config.kafkaStreamsProperties());
         streams.setUncaughtExceptionHandler(e -> {
@@ -49,6 +50,13 @@ public final class StreamsApp implements AutoCloseable {
                 stopped.countDown();
             }
         });
+    }
+
+    /** Core's model verifier from the app config: the size cap and the optional signing key. */
+    private static ModelVerifier verifier(StreamsAppConfig config) {
+        Map<String, Object> m = new java.util.HashMap<>(config.originals());
+        m.put(ModelVerifier.MAX_BYTES, config.getLong(StreamsAppConfig.MODEL_MAX_BYTES));
+        return ModelVerifier.fromConfig(m);
     }
 
     /**

@@ -31,11 +31,9 @@ public final class StreamsMain {
                 .withDevice(cfg.getString(StreamsAppConfig.ENCODER_DEVICE))
                 .withThreads(cfg.getInt(StreamsAppConfig.ENCODER_THREADS))
                 .withMaxBatch(Math.max(cfg.getInt(StreamsAppConfig.BATCH_SIZE), 1));
-        // core's verifier first: size cap, sha256 and (model.signing.public.key[.file]) Ed25519 signature
-        List<ModelManager.ModelCheck> checks = new java.util.ArrayList<>();
-        checks.add(io.dimstream.streams.ops.VerifierCheck.fromConfig(cfg.originals()));
-        checks.addAll(extraChecks);
-        return new StreamsApp(cfg, new CifFeaturize(), new OnnxEncoderLoader(opts), checks);
+        // the model manager runs core's ModelVerifier (size cap, sha256, featurizer version and, with
+        // model.signing.public.key[.file], the Ed25519 signature) before these extra checks
+        return new StreamsApp(cfg, new CifFeaturize(), new OnnxEncoderLoader(opts), extraChecks);
     }
 
     /** Starts the app and blocks until it stops; a shutdown hook closes it on SIGTERM. */

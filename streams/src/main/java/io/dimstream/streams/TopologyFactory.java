@@ -6,7 +6,6 @@ import io.dimstream.schemas.CrystalEmbedding;
 import io.dimstream.schemas.CrystalFeatures;
 import io.dimstream.schemas.DeadLetter;
 import java.util.Properties;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsBuilder;
@@ -15,7 +14,6 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
-import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
@@ -28,6 +26,7 @@ import org.apache.kafka.streams.state.Stores;
  *                            │                                                       ▼
  *                            └─▶ buffer ─▶ batch ─▶ embed (serving model) ────────▶ embeddings
  *        bad input at any step ─▶ dlq
+ *  (one processor, FeaturizeEmbedProcessor: live path + Backfill, three named sinks)
  *  models.registry ─▶ [global store "models"] ─▶ ModelManager (verify + load off-thread, swap)
  * </pre>
  *
@@ -45,6 +44,8 @@ public final class TopologyFactory {
     public static final String EMBEDDED_STORE = "embedded-versions";
     public static final String BACKFILL_STORE = "backfill-progress";
     public static final String MODELS_STORE = "models";
+    /** The name of the featurize + embed processor node (the parent of the three sinks). */
+    static final String FEATURIZE_EMBED = "featurize-embed";
 
     private final StreamsAppConfig config;
     private final Featurize featurize;
@@ -76,12 +77,13 @@ public final class TopologyFactory {
 
         // 1. features (the corpus table, serialized bytes): walked by the backfill; its updates also reach
         //    the processor (records embedded live with an older model that land behind the backfill)
-        KStream<String, byte[]> corpusUpdates = b
+        KStream<String, FeaturizeEmbedProcessor.Input> corpusUpdates = b
                 .table(t.features(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("features"),
                         Materialized.<String, byte[], KeyValueStore<Bytes, byte[]>>as(CORPUS_STORE)
                                 .withKeySerde(Serdes.String()).withValueSerde(Serdes.ByteArray())
                                 .withCachingDisabled())
-                .toStream(Named.as("corpus-updates"));
+                .toStream(Named.as("corpus-updates"))
+                .mapValues(FeaturizeEmbedProcessor.Input::corpusUpdate, Named.as("corpus-update-input"));
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(BUFFER_STORE), Serdes.String(),
                 Serdes.ByteArray()).withCachingDisabled());
         b.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(EMBEDDED_STORE), Serdes.String(),
@@ -95,15 +97,12 @@ public final class TopologyFactory {
                 config.getInt(StreamsAppConfig.BATCH_SIZE), config.getLong(StreamsAppConfig.BATCH_MAX_WAIT_MS),
                 config.getInt(StreamsAppConfig.BUFFER_MAX_RECORDS), config.getBoolean(StreamsAppConfig.BACKFILL_ENABLED),
                 config.getLong(StreamsAppConfig.PROGRESS_INTERVAL_MS), t.raw(), t.features());
-        KStream<String, SpecificRecord> out = b
-                .stream(t.raw(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("raw"))
+        b.stream(t.raw(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("raw"))
+                .mapValues(FeaturizeEmbedProcessor.Input::raw, Named.as("raw-input"))
                 .merge(corpusUpdates, Named.as("raw-and-corpus-updates"))
                 .process(() -> new FeaturizeEmbedProcessor(stage, models, counters, backfillRate, backfillStatus,
                                 settings),
-                        Named.as("featurize-embed"), CORPUS_STORE, BUFFER_STORE, EMBEDDED_STORE, BACKFILL_STORE);
-        route(out, "features", t.features(), CrystalFeatures.class, featuresSerde);
-        route(out, "embeddings", t.embeddings(), CrystalEmbedding.class, embeddingSerde);
-        route(out, "dlq", t.dlq(), DeadLetter.class, dlqSerde);
+                        Named.as(FEATURIZE_EMBED), CORPUS_STORE, BUFFER_STORE, EMBEDDED_STORE, BACKFILL_STORE);
 
         // 3. models.registry -> global store -> model manager
         b.addGlobalStore(
@@ -112,13 +111,14 @@ public final class TopologyFactory {
                 t.modelsRegistry(),
                 Consumed.with(Serdes.String(), Serdes.ByteArray()).withName("models-registry"),
                 () -> new ModelRegistryProcessor(models, counters));
-        return b.build(streamsProps);
-    }
 
-    private static <T extends SpecificRecord> void route(KStream<String, SpecificRecord> s, String name, String topic,
-                                                         Class<T> type, AvroSerde<T> serde) {
-        s.filter((k, v) -> type.isInstance(v), Named.as(name + "-only"))
-                .mapValues(type::cast, Named.as(name + "-cast"))
-                .to(topic, Produced.with(Serdes.String(), serde).withName(name + "-sink"));
+        // the processor's outputs: one named sink per topic, the processor forwards to each by name
+        Topology topology = b.build(streamsProps);
+        topology.addSink(Outputs.FEATURES, t.features(), Serdes.String().serializer(), featuresSerde.serializer(),
+                FEATURIZE_EMBED);
+        topology.addSink(Outputs.EMBEDDINGS, t.embeddings(), Serdes.String().serializer(), embeddingSerde.serializer(),
+                FEATURIZE_EMBED);
+        topology.addSink(Outputs.DLQ, t.dlq(), Serdes.String().serializer(), dlqSerde.serializer(), FEATURIZE_EMBED);
+        return topology;
     }
 }

@@ -1,6 +1,7 @@
 package io.dimstream.streams;
 
 import ai.djl.ndarray.NDManager;
+import io.dimstream.core.Sha256;
 import io.dimstream.core.encoder.ModelMetadata;
 import io.dimstream.core.io.CifInputs;
 import io.dimstream.core.io.RawCif;
@@ -64,7 +65,7 @@ final class E2eSupport {
             byte[] onnx = OnnxExporter.export(cfg, p.toHost(), MODEL, version);
             ModelMetadata meta = new ModelMetadata(MODEL, version, 1, cfg.featureDim(), cfg.embeddingDim(),
                     cfg.localDim(), OnnxExporter.inputs(cfg), OnnxExporter.outputs(cfg), Map.of("val_dim_loss", 1.0),
-                    ModelMetadata.sha256(onnx), Instant.now().toString(), cfg.toMap());
+                    Sha256.hex(onnx), Instant.now().toString(), cfg.toMap());
             return ModelRecords.toRecord(meta, onnx, version > 1 ? version - 1 : null, 0, ModelStatus.PROMOTED);
         }
     }

@@ -118,15 +118,15 @@ class FeaturizeEmbedProcessorTest {
     void featuresGoOutAtOnceAndEmbeddingsWaitForTheBatch() throws Exception {
         serve(1, "test-encoder scale=1");
         FeaturizeEmbedProcessor p = processor(3);
-        p.process(new Record<>("a", raw("a", "sites=1;x=1"), 10));
-        p.process(new Record<>("b", raw("b", "sites=2;x=1"), 11));
+        p.process(new Record<>("a", FeaturizeEmbedProcessor.Input.raw(raw("a", "sites=1;x=1")), 10));
+        p.process(new Record<>("b", FeaturizeEmbedProcessor.Input.raw(raw("b", "sites=2;x=1")), 11));
         assertEquals(2, context.forwarded().size());
         assertTrue(context.forwarded().stream().allMatch(f -> f.record().value() instanceof CrystalFeatures));
         assertEquals(2, buffer.approximateNumEntries(), "raw bytes buffered until the batch is full");
         // a newer submission of a waiting id replaces it: still one embedding for "a"
-        p.process(new Record<>("a", raw("a", "sites=4;x=1"), 12));
+        p.process(new Record<>("a", FeaturizeEmbedProcessor.Input.raw(raw("a", "sites=4;x=1")), 12));
         assertEquals(0, embeddings().size());
-        p.process(new Record<>("c", raw("c", "sites=1;x=1"), 13));
+        p.process(new Record<>("c", FeaturizeEmbedProcessor.Input.raw(raw("c", "sites=1;x=1")), 13));
         List<CrystalEmbedding> out = embeddings();
         assertEquals(List.of("a", "b", "c"), out.stream().map(CrystalEmbedding::getId).sorted().toList());
         assertEquals(4.0f, out.stream().filter(e -> e.getId().equals("a")).findFirst().orElseThrow()
@@ -139,10 +139,10 @@ class FeaturizeEmbedProcessorTest {
     void badRecordsBecomeDeadLettersAndNeverEnterTheBuffer() throws Exception {
         serve(1, "test-encoder scale=1");
         FeaturizeEmbedProcessor p = processor(2);
-        p.process(new Record<>("x", raw("x", "bad cif"), 1));
-        p.process(new Record<>("y", "not avro".getBytes(), 2));
-        p.process(new Record<>("z", null, 3));
-        p.process(new Record<>(null, raw("", "sites=1;x=1"), 4)); // no key, no submission id
+        p.process(new Record<>("x", FeaturizeEmbedProcessor.Input.raw(raw("x", "bad cif")), 1));
+        p.process(new Record<>("y", FeaturizeEmbedProcessor.Input.raw("not avro".getBytes()), 2));
+        p.process(new Record<>("z", FeaturizeEmbedProcessor.Input.raw(null), 3));
+        p.process(new Record<>(null, FeaturizeEmbedProcessor.Input.raw(raw("", "sites=1;x=1")), 4)); // no key, no submission id
         assertEquals(3, context.forwarded().size());
         assertTrue(context.forwarded().stream()
                 .allMatch(f -> f.record().value() instanceof io.dimstream.schemas.DeadLetter));
@@ -154,7 +154,7 @@ class FeaturizeEmbedProcessorTest {
     void theKafkaKeyNamesAStructureWhoseSubmissionHasNoId() throws Exception {
         serve(1, "test-encoder scale=1");
         FeaturizeEmbedProcessor p = processor(1);
-        p.process(new Record<>("key-7", raw("", "sites=1;x=1"), 1));
+        p.process(new Record<>("key-7", FeaturizeEmbedProcessor.Input.raw(raw("", "sites=1;x=1")), 1));
         List<String> keys = context.forwarded().stream().map(f -> (String) f.record().key()).toList();
         assertEquals(List.of("key-7", "key-7"), keys, "features and embedding keyed by the Kafka key");
         CrystalFeatures f = (CrystalFeatures) context.forwarded().get(0).record().value();
@@ -167,7 +167,7 @@ class FeaturizeEmbedProcessorTest {
         serve(1, "test-encoder scale=1");
         FeaturizeEmbedProcessor p = processor(1);
         context.setRecordMetadata("crystals.raw", 0, 0);
-        p.process(new Record<>("x", raw("x", "sites=2;x=1"), 1)); // embedded live with v1 at once
+        p.process(new Record<>("x", FeaturizeEmbedProcessor.Input.raw(raw("x", "sites=2;x=1")), 1)); // embedded live with v1 at once
         assertEquals(1, embedded.get("x"));
         CrystalFeatures features = (CrystalFeatures) context.forwarded().get(0).record().value();
         byte[] featureBytes = AvroSerde.of(CrystalFeatures.class).toBytes(features);
@@ -180,7 +180,7 @@ class FeaturizeEmbedProcessorTest {
         // x's features arrive in the corpus table behind the finished backfill: embedded with v2, once
         corpus.put("x", org.apache.kafka.streams.state.ValueAndTimestamp.make(featureBytes, 2));
         context.setRecordMetadata("crystals.features", 0, 0);
-        p.process(new Record<>("x", featureBytes, 2));
+        p.process(new Record<>("x", FeaturizeEmbedProcessor.Input.corpusUpdate(featureBytes), 2));
         List<CrystalEmbedding> out = embeddings();
         assertEquals(1, out.size());
         assertEquals(2, out.get(0).getModelVersion());
@@ -188,7 +188,7 @@ class FeaturizeEmbedProcessorTest {
         assertEquals(5.0f, out.get(0).getEmbedding().get(0));
         assertEquals(2, embedded.get("x"));
         context.resetForwards();
-        p.process(new Record<>("x", featureBytes, 3)); // the same corpus record again: nothing to do
+        p.process(new Record<>("x", FeaturizeEmbedProcessor.Input.corpusUpdate(featureBytes), 3)); // the same corpus record again: nothing to do
         assertTrue(embeddings().isEmpty());
         assertEquals(1, counters.get("backfill.late"));
     }
@@ -202,10 +202,20 @@ class FeaturizeEmbedProcessorTest {
                         .setSubmittedAt(Instant.ofEpochMilli(1)).build()).toAvro(1, 2));
         corpus.put("y", org.apache.kafka.streams.state.ValueAndTimestamp.make(bytes, 1));
         context.setRecordMetadata("crystals.features", 0, 0);
-        p.process(new Record<>("y", bytes, 1)); // v1's backfill has not started: it will find y itself
+        p.process(new Record<>("y", FeaturizeEmbedProcessor.Input.corpusUpdate(bytes), 1)); // v1's backfill has not started: it will find y itself
         assertTrue(embeddings().isEmpty());
         p.backfillStep();
         assertEquals(List.of("y"), embeddings().stream().map(CrystalEmbedding::getId).toList());
         assertEquals(0, counters.get("backfill.late"));
+    }
+
+    @Test
+    void eachOutputGoesToItsNamedSink() throws Exception {
+        serve(1, "test-encoder scale=1");
+        FeaturizeEmbedProcessor p = processor(1);
+        p.process(new Record<>("a", FeaturizeEmbedProcessor.Input.raw(raw("a", "sites=1;x=1")), 1));
+        p.process(new Record<>("x", FeaturizeEmbedProcessor.Input.raw(raw("x", "bad cif")), 2));
+        List<String> children = context.forwarded().stream().map(f -> f.childName().orElse("(all)")).toList();
+        assertEquals(List.of(Outputs.FEATURES, Outputs.EMBEDDINGS, Outputs.DLQ), children);
     }
 }

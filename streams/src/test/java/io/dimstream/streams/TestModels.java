@@ -1,5 +1,6 @@
 package io.dimstream.streams;
 
+import io.dimstream.core.Sha256;
 import io.dimstream.core.encoder.CrystalEncoder;
 import io.dimstream.core.featurize.FeaturizedCrystal;
 import io.dimstream.schemas.ModelStatus;
@@ -32,7 +33,7 @@ final class TestModels {
         return ModelVersion.newBuilder().setModelName(name).setVersion(version)
                 .setParentVersion(version > 1 ? version - 1 : null).setCreatedAt(Instant.now())
                 .setFeaturizerVersion(featurizerVersion).setInputSpec("{}").setOutputSpec("{}")
-                .setOnnx(ByteBuffer.wrap(b)).setSha256(ModelManager.sha256Hex(b)).setStatus(ModelStatus.PROMOTED)
+                .setOnnx(ByteBuffer.wrap(b)).setSha256(Sha256.hex(b)).setStatus(ModelStatus.PROMOTED)
                 .build();
     }
 

@@ -1,8 +1,11 @@
 package io.dimstream.trainer;
 
+import io.dimstream.core.Sha256;
 import io.dimstream.core.encoder.EncoderException;
 import io.dimstream.core.encoder.ModelMetadata;
 import io.dimstream.core.encoder.OnnxEncoder;
+import io.dimstream.core.ops.ModelVerificationException;
+import io.dimstream.core.ops.ModelVerifier;
 import io.dimstream.trainer.model.Params;
 import io.dimstream.trainer.model.SiteNetConfig;
 import io.dimstream.trainer.onnx.OnnxExporter;
@@ -60,7 +63,7 @@ public final class ModelBundle {
         byte[] onnx = OnnxExporter.export(arch, weights, name, version);
         ModelMetadata meta = new ModelMetadata(name, version, featurizerVersion, arch.featureDim(),
                 arch.embeddingDim(), arch.localDim(), OnnxExporter.inputs(arch), OnnxExporter.outputs(arch), metrics,
-                ModelMetadata.sha256(onnx), Instant.now().toString(), config);
+                Sha256.hex(onnx), Instant.now().toString(), config);
         return new ModelBundle(meta, onnx, checkpoint);
     }
 
@@ -81,9 +84,13 @@ public final class ModelBundle {
     public static ModelBundle read(Path dir) throws IOException {
         ModelMetadata meta = ModelMetadata.read(dir.resolve(ModelMetadata.FILE_NAME));
         byte[] onnx = Files.readAllBytes(dir.resolve(ModelMetadata.ONNX_FILE_NAME));
-        if (meta.onnxSha256() != null && !meta.onnxSha256().equalsIgnoreCase(ModelMetadata.sha256(onnx))) {
-            throw new EncoderException(EncoderException.CHECKSUM_MISMATCH, dir + "/model.onnx does not match the "
-                    + "sha256 in model.json");
+        if (meta.onnxSha256() != null) {
+            try {
+                ModelVerifier.checkSha256(onnx, meta.onnxSha256());
+            } catch (ModelVerificationException e) {
+                throw new EncoderException(EncoderException.CHECKSUM_MISMATCH, dir + "/model.onnx does not match the "
+                        + "sha256 in model.json: " + e.getMessage(), e);
+            }
         }
         Path ck = dir.resolve(Checkpoint.FILE_NAME);
         return new ModelBundle(meta, onnx, Files.isRegularFile(ck) ? Checkpoint.read(ck) : null);

@@ -1,5 +1,6 @@
 package io.dimstream.trainer;
 
+import io.dimstream.core.Sha256;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,7 +22,7 @@ class OnnxParityTest {
 
     static ModelMetadata meta(SiteNetConfig cfg, byte[] onnx) {
         return new ModelMetadata("sitenet-dim", 1, 1, cfg.featureDim(), cfg.embeddingDim(), cfg.localDim(),
-                OnnxExporter.inputs(cfg), OnnxExporter.outputs(cfg), Map.of(), ModelMetadata.sha256(onnx), null,
+                OnnxExporter.inputs(cfg), OnnxExporter.outputs(cfg), Map.of(), Sha256.hex(onnx), null,
                 cfg.toMap());
     }
 

@@ -67,8 +67,9 @@ import picocli.CommandLine.Option;
  * end-to-end latency (visible embedding − {@code submittedAt} of its raw record) p50/p90/p99/max.
  */
 @Command(name = "e2e", mixinStandardHelpOptions = true,
-        description = {"End-to-end benchmark on an embedded broker: N real structures produced to crystals.raw at --rate,",
-            "sustained structures/s raw -> embeddings and p50/p99 end-to-end latency (submittedAt -> visible embedding)."})
+        description = {"End-to-end benchmark on an embedded broker, raw structures to embeddings.",
+            "N real structures are produced to crystals.raw at --rate.",
+            "Reports the sustained structures/s raw -> embeddings and the p50/p99 end-to-end latency (submittedAt -> visible embedding)."})
 public final class E2eBench implements Callable<Integer> {
 
     @Option(names = "--structures", defaultValue = "6000", paramLabel = "N",

@@ -1,5 +1,6 @@
 package io.dimstream.cli.bench;
 
+import io.dimstream.core.Sha256;
 import io.dimstream.core.encoder.ModelMetadata;
 import io.dimstream.core.encoder.OnnxEncoder;
 import io.dimstream.core.featurize.FeaturizedCrystal;
@@ -58,7 +59,7 @@ public final class EmbedBench implements Callable<Integer> {
             onnx = OnnxExporter.export(cfg, Params.initHost(cfg, 1), "bench-untrained", 1);
             meta = new ModelMetadata("bench-untrained", 1, cs.get(0).featurizerVersion(), cfg.featureDim(),
                     cfg.embeddingDim(), cfg.localDim(), OnnxExporter.inputs(cfg), OnnxExporter.outputs(cfg), Map.of(),
-                    ModelMetadata.sha256(onnx), null, cfg.toMap());
+                    Sha256.hex(onnx), null, cfg.toMap());
         }
         for (int b : batches) {
             OnnxEncoder.Options opts = OnnxEncoder.Options.defaults().withDevice(device).withThreads(threads)

@@ -82,9 +82,9 @@ public final class FeaturizeBench implements Callable<Integer> {
                     jList.add(f.supercellSites());
                 }
             } catch (CifException e) {
-                errors.merge(e.errorType(), 1, Integer::sum);
+                errors.merge(e.code(), 1, Integer::sum);
             } catch (FeaturizerException e) {
-                errors.merge(e.errorType(), 1, Integer::sum);
+                errors.merge(e.code(), 1, Integer::sum);
             }
         }
 

@@ -30,8 +30,8 @@ public final class KeysCommand implements Runnable {
     @Command(name = "generate", mixinStandardHelpOptions = true,
             description = {
                 "Generate an Ed25519 key pair: NAME.key (PKCS#8 PEM, private, mode 600) and NAME.pub (X.509 PEM).",
-                "Sign models with `dimstream model sign --key NAME.key`; give services the public key as",
-                "model.signing.public.key.file=NAME.pub (or the printed base64 as model.signing.public.key)."
+                "Sign models with `dimstream model sign --key NAME.key`.",
+                "Give services the public key as model.signing.public.key.file=NAME.pub (or the printed base64 as model.signing.public.key)."
             })
     public static final class Generate implements Callable<Integer> {
 

@@ -2,6 +2,7 @@ package io.dimstream.cli.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dimstream.core.Sha256;
 import io.dimstream.core.ops.ModelSigning;
 import io.dimstream.core.ops.ModelVerificationException;
 import io.dimstream.core.ops.ModelVerifier;
@@ -50,8 +51,9 @@ public final class ModelCommand implements Runnable {
     }
 
     @Command(name = "sign", mixinStandardHelpOptions = true,
-            description = {"Sign DIR/model.onnx with an Ed25519 private key (PKCS#8 PEM from `dimstream keys generate`);",
-                "writes DIR/model.onnx.sig. Refuses when model.onnx does not match the sha256 in model.json."})
+            description = {"Sign DIR/model.onnx with an Ed25519 private key and write DIR/model.onnx.sig.",
+                "The key is a PKCS#8 PEM file from `dimstream keys generate`.",
+                "Refuses when model.onnx does not match the sha256 in model.json."})
     public static final class Sign implements Callable<Integer> {
         @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory (or a .onnx file).")
         Path model;
@@ -80,12 +82,15 @@ public final class ModelCommand implements Runnable {
                 stderr.println("keys.invalid: " + key + ": " + e.getMessage());
                 return 1;
             }
-            String sha = ModelVerifier.sha256Hex(bytes);
+            String sha = Sha256.hex(bytes);
             String declared = declaredSha256(onnx);
-            if (declared != null && !declared.equalsIgnoreCase(sha)) {
-                stderr.println("model.sha256_mismatch: " + onnx + " has sha256 " + sha + " but model.json declares " + declared
-                        + "; not signing");
-                return 1;
+            if (declared != null) {
+                try {
+                    ModelVerifier.checkSha256(bytes, declared);
+                } catch (ModelVerificationException e) {
+                    stderr.println(e.code() + ": " + onnx + ": " + e.getMessage() + " (model.json); not signing");
+                    return 1;
+                }
             }
             Path sigFile = out != null ? out : onnx.resolveSibling(onnx.getFileName() + ".sig");
             ModelSigning.writeSignature(sigFile, ModelSigning.sign(pk, bytes));
@@ -96,8 +101,9 @@ public final class ModelCommand implements Runnable {
     }
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
-            description = {"Verify DIR/model.onnx as a service would before loading it: size cap, sha256 (model.json),",
-                "and the Ed25519 signature in DIR/model.onnx.sig. Exit 0 = accepted, 1 = refused (reason on stderr)."})
+            description = {"Verify DIR/model.onnx as a service would before loading it.",
+                "Checks the size cap, the sha256 in model.json and the Ed25519 signature in DIR/model.onnx.sig.",
+                "Exit 0 = accepted, 1 = refused (reason on stderr)."})
     public static final class Verify implements Callable<Integer> {
         @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model directory (or a .onnx file).")
         Path model;
@@ -140,7 +146,7 @@ public final class ModelCommand implements Runnable {
             String declared = declaredSha256(onnx);
             ModelVerifier v = new ModelVerifier(maxBytes, key, true);
             try {
-                v.verify(bytes, declared != null ? declared : ModelVerifier.sha256Hex(bytes), sig);
+                v.verify(bytes, declared != null ? declared : Sha256.hex(bytes), sig);
             } catch (ModelVerificationException e) {
                 stderr.println(e.code() + ": " + onnx + ": " + e.getMessage());
                 return 1;

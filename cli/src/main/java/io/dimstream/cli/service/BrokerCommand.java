@@ -13,8 +13,8 @@ import picocli.CommandLine.Option;
 
 /** {@code dimstream broker}: a single-node KRaft broker on 127.0.0.1 for local runs, until SIGTERM. */
 @Command(name = "broker", mixinStandardHelpOptions = true,
-        description = {"Run an embedded single-node Kafka broker (KRaft, 127.0.0.1, free port) with the dimstream",
-            "topics, printing its bootstrap address; for local runs of the streams app and trainer. Stops on SIGTERM."})
+        description = {"Run an embedded single-node Kafka broker with the dimstream topics, for local runs of the streams app and trainer.",
+            "It is a KRaft broker on 127.0.0.1 on a free port; it prints its bootstrap address and stops on SIGTERM."})
 public final class BrokerCommand implements Callable<Integer> {
 
     @Option(names = "--dir", defaultValue = "broker-data", description = "Data directory (kept across runs; default ${DEFAULT-VALUE}).")

@@ -9,9 +9,10 @@ import picocli.CommandLine.Mixin;
 /** {@code dimstream streams --config FILE}: the Kafka Streams app (raw → features → embeddings). */
 @Command(name = "streams", mixinStandardHelpOptions = true,
         description = {
-            "Run the streams app: crystals.raw -> parse + featurize -> crystals.features (or crystals.dlq);",
-            "features -> batched ONNX inference -> crystals.embeddings, exactly-once; follows models.registry",
-            "and hot-swaps verified models, backfilling the corpus on promotion. Stops cleanly on SIGTERM.",
+            "Run the streams app: CIFs in, features and embeddings out, exactly-once.",
+            "crystals.raw -> parse + featurize -> crystals.features (or crystals.dlq).",
+            "crystals.features -> batched ONNX inference -> crystals.embeddings.",
+            "It follows models.registry and hot-swaps verified models, backfilling the corpus on promotion; it stops cleanly on SIGTERM.",
             "Config fields: see docs/streaming.md; any other key is passed to Kafka Streams and its clients."
         })
 public final class StreamsCommand implements Callable<Integer> {

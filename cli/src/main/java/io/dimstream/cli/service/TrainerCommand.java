@@ -14,9 +14,9 @@ import picocli.CommandLine.Option;
 /** {@code dimstream trainer --config FILE [--once]}: the trainer service. */
 @Command(name = "trainer", mixinStandardHelpOptions = true,
         description = {
-            "Run the trainer service: follows crystals.features into a local corpus, re-pretrains the DIM",
-            "encoder every schedule.interval.ms when >= min.new.structures arrived (or once with --once),",
-            "gates the candidate and publishes it to models.registry + models.history. Stops on SIGTERM."
+            "Run the trainer service: re-pretrain the DIM encoder as the corpus grows and publish gated models.",
+            "It follows crystals.features into a local corpus and re-pretrains every schedule.interval.ms when >= min.new.structures arrived (or once with --once).",
+            "It gates the candidate and publishes it to models.registry + models.history; it stops on SIGTERM."
         })
 public final class TrainerCommand implements Callable<Integer> {
 

@@ -1,5 +1,6 @@
 package io.dimstream.cli.ops;
 
+import io.dimstream.core.Sha256;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,7 +57,7 @@ class ModelSigningCommandsTest {
         Files.createDirectories(m);
         Files.write(m.resolve("model.onnx"), onnx);
         Files.writeString(m.resolve("model.json"), "{\"name\":\"sitenet-dim\",\"version\":3,\"onnxSha256\":\""
-                + ModelVerifier.sha256Hex(onnx) + "\"}");
+                + Sha256.hex(onnx) + "\"}");
         return m;
     }
 

@@ -174,7 +174,7 @@ public final class FileSource implements IngestSource {
         try {
             structures = CifInputs.parse(raw, parser);
         } catch (CifException e) {
-            bad.add(new BadRecord(raw.origin(), e.errorType(), e.getMessage()));
+            bad.add(new BadRecord(raw.origin(), e.code(), e.getMessage()));
             return;
         } catch (RuntimeException e) {
             bad.add(new BadRecord(raw.origin(), "cif.invalid", String.valueOf(e.getMessage())));

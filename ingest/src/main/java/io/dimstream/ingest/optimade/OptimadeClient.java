@@ -105,7 +105,7 @@ public final class OptimadeClient {
                 }
             }
         }
-        throw new IngestException(last.errorType(), last.getMessage() + " (gave up after " + maxAttempts + " attempts)", last.getCause());
+        throw new IngestException(last.code(), last.getMessage() + " (gave up after " + maxAttempts + " attempts)", last.getCause());
     }
 
     private Duration backoff(int attempt) {

@@ -181,7 +181,7 @@ class JdbcSourceTest {
                 "mp_id", "cif", "updated_at", 10, ""));
         IngestException e = assertThrows(IngestException.class,
                 () -> new Ingestor(src, new CollectingSink(), new InMemoryIngestState(), null).runOnce());
-        assertEquals("jdbc.connect", e.errorType());
+        assertEquals("jdbc.connect", e.code());
     }
 
     /** Delegates, then throws after n batches (a process dying mid-import). */

@@ -195,7 +195,7 @@ class OptimadeSourceTest {
         }
         IngestException e = assertThrows(IngestException.class,
                 () -> new Ingestor(source(20), new CollectingSink(), new InMemoryIngestState(), null).runOnce());
-        assertEquals("optimade.http_status", e.errorType());
+        assertEquals("optimade.http_status", e.code());
         assertTrue(e.getMessage().contains("gave up after 4 attempts"), e.getMessage());
     }
 

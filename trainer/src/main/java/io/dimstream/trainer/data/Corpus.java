@@ -61,7 +61,7 @@ public record Corpus(List<FeaturizedCrystal> crystals, int failed) {
                         got.add(f.featurize(st, st.id(), raw.origin()));
                     } catch (FeaturizerException e) {
                         if (failed.getAndIncrement() < 20) {
-                            LOG.warn("{}: {}: {}", st.id(), e.errorType(), firstLine(e.getMessage()));
+                            LOG.warn("{}: {}: {}", st.id(), e.code(), firstLine(e.getMessage()));
                         }
                     }
                 }

@@ -1,5 +1,6 @@
 package io.dimstream.trainer.ops;
 
+import io.dimstream.core.Sha256;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -30,7 +31,7 @@ class RecordSignerTest {
         byte[] onnx = "pretend onnx bytes".getBytes();
         ModelVersion mv = ModelVersion.newBuilder().setModelName("m").setVersion(3).setCreatedAt(Instant.now())
                 .setFeaturizerVersion(1).setInputSpec("{}").setOutputSpec("{}").setOnnx(ByteBuffer.wrap(onnx))
-                .setSha256(ModelVerifier.sha256Hex(onnx)).setStatus(ModelStatus.PROMOTED).build();
+                .setSha256(Sha256.hex(onnx)).setStatus(ModelStatus.PROMOTED).build();
 
         assertSame(mv, RecordSigner.signIfConfigured(mv, Map.of()), "no key configured: unchanged");
         assertNull(mv.getSignature());

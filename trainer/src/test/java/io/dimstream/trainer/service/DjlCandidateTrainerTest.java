@@ -38,7 +38,7 @@ class DjlCandidateTrainerTest {
         TrainedModel v1 = t.train("sitenet-dim", 1, train, val, Optional.empty(), budget);
         assertEquals(1, v1.version());
         assertNotNull(v1.state());
-        assertEquals(v1.metadata().onnxSha256(), io.dimstream.core.encoder.ModelMetadata.sha256(v1.onnx()));
+        assertEquals(v1.metadata().onnxSha256(), io.dimstream.core.Sha256.hex(v1.onnx()));
         double l1 = t.validationLoss(v1, val);
         assertTrue(Double.isFinite(l1));
         assertEquals(l1, t.validationLoss(v1, val), 1e-9, "the gate's score is deterministic");

@@ -1,5 +1,6 @@
 package io.dimstream.streams;
 
+import io.dimstream.core.Sha256;
 import static io.dimstream.streams.E2eSupport.MODEL;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** End-to-end on a real in-process KRaft broker with real CIFs, the real featurizer and real ONNX models. */
-class StreamsEndToEndTest {
+class StreamsEndToEndIT {
 
     static EmbeddedKafkaBroker broker;
     static List<RawCif> mp;
@@ -133,7 +134,7 @@ class StreamsEndToEndTest {
             ModelVersion garbage = E2eSupport.realModel(2, 2);
             byte[] junk = "this is not an onnx graph".getBytes();
             garbage.setOnnx(ByteBuffer.wrap(junk));
-            garbage.setSha256(ModelManager.sha256Hex(junk));
+            garbage.setSha256(Sha256.hex(junk));
             E2eSupport.send(producer, t.modelsRegistry(), MODEL, garbage, ModelVersion.class);
             producer.flush();
             long deadline = System.currentTimeMillis() + 30_000;
@@ -191,6 +192,7 @@ class StreamsEndToEndTest {
         Map<String, String> props = config("e3");
         props.put(StreamsAppConfig.BATCH_SIZE, "16");
         props.put(StreamsAppConfig.BATCH_MAX_WAIT_MS, "600000"); // the last partial batch waits in the buffer
+        props.put("metrics.port", "0"); // the child's ops endpoint on a free port, not the shared default 9464
         StreamsAppConfig cfg = new StreamsAppConfig(props);
         var t = cfg.topics();
         String bs = broker.bootstrapServers();
@@ -244,7 +246,7 @@ class StreamsEndToEndTest {
     String hsErr() {
         try (var files = Files.list(tmp)) {
             return files.filter(f -> f.getFileName().toString().startsWith("hs_err")).findFirst()
-                    .map(StreamsEndToEndTest::readLog).orElse("");
+                    .map(StreamsEndToEndIT::readLog).orElse("");
         } catch (Exception e) {
             return e.toString();
         }

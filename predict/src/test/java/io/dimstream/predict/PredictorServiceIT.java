@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
  * End to end on a real (embedded KRaft) broker: labels + embeddings in, predictions out; a new model
  * version triggers a refit on that version's embeddings only.
  */
-class PredictorServiceTest {
+class PredictorServiceIT {
     static EmbeddedKafkaBroker broker;
     static final int DIM = 12;
     static final int N = 90;

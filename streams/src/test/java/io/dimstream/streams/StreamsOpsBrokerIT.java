@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
  * structures flow, /ready follows the model, and model records that fail verification (tampered
  * bytes, forged or missing Ed25519 signature) are refused while the old model keeps serving.
  */
-class StreamsOpsBrokerTest {
+class StreamsOpsBrokerIT {
 
     static final KeyPair KEYS = ModelSigning.generate();
     static final KeyPair FORGER = ModelSigning.generate();

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code dimstream ingest} against a real embedded broker: structures, a re-run, labels, Kafka properties. */
-class IngestCommandTest {
+class IngestCommandIT {
     @TempDir
     Path dir;
 

@@ -41,7 +41,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Trainer metrics on its ops endpoint after a round, and records signed with the configured key. */
-class TrainerOpsTest {
+class TrainerOpsIT {
 
     @TempDir
     Path dir;
@@ -70,7 +70,7 @@ class TrainerOpsTest {
             m.put("model.signing.private.key.file", key.toString());
             TrainerConfig cfg = new TrainerConfig(m);
             Topics t = cfg.topics();
-            TrainerServiceTest.ScriptedTrainer st = new TrainerServiceTest.ScriptedTrainer();
+            TrainerServiceIT.ScriptedTrainer st = new TrainerServiceIT.ScriptedTrainer();
             st.lossByVersion.put(1, 5.0);
             List<FeaturizedCrystal> corpus = SyntheticCrystals.generate(120, 1, 6);
             try (TrainerService svc = new TrainerService(cfg, st); TrainerOps ops = TrainerOps.attach(svc, cfg)) {

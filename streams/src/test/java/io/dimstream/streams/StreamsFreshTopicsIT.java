@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * in the test) must wait for partition leaders itself instead of dying with "no partitions available for
  * topic models.registry"; and topics that never become ready fail the start with a clear, typed error.
  */
-class StreamsFreshTopicsTest {
+class StreamsFreshTopicsIT {
 
     static EmbeddedKafkaBroker broker;
 

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * certificates made by the test: security settings pass straight through the app's config to every
  * client it makes (Kafka Streams' producer/consumers/admin and the ops admin client), and records flow.
  */
-class StreamsTlsTest {
+class StreamsTlsIT {
 
     @TempDir
     Path tmp;

@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** PostgreSQL → Kafka with durable watermark + hashes in compacted topics, across a restart of the ingester. */
-class KafkaIngestTest {
+class KafkaIngestIT {
     @TempDir
     Path tmp;
 

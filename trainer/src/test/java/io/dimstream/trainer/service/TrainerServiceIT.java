@@ -1,5 +1,6 @@
 package io.dimstream.trainer.service;
 
+import io.dimstream.core.Sha256;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
  * training itself is replaced by a scripted {@link CandidateTrainer} that exports real ONNX graphs
  * and reports scripted validation losses, so the gate's decisions are known in advance.
  */
-class TrainerServiceTest {
+class TrainerServiceIT {
 
     static EmbeddedKafkaBroker broker;
 
@@ -77,7 +78,7 @@ class TrainerServiceTest {
                 byte[] onnx = OnnxExporter.export(cfg, p.toHost(), name, version);
                 ModelMetadata meta = new ModelMetadata(name, version, 1, 9, cfg.embeddingDim(), cfg.localDim(),
                         OnnxExporter.inputs(cfg), OnnxExporter.outputs(cfg), Map.of("steps", 1.0),
-                        ModelMetadata.sha256(onnx), Instant.now().toString(), cfg.toMap());
+                        Sha256.hex(onnx), Instant.now().toString(), cfg.toMap());
                 return new TrainedModel(meta, onnx, ("state-of-v" + version).getBytes());
             }
         }

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A scaled-down {@code dimstream demo}: the full path (broker, streams, trainer, v1, v2, backfill, summary). */
-class DemoCommandTest {
+class DemoCommandIT {
 
     @TempDir
     Path tmp;
