@@ -40,8 +40,8 @@ class IngestCommandIT {
         int test = 0;
         for (int i = 0; i < 1000; i++) {
             csv.append("mp-").append(i).append(',').append(i * 0.01).append('\n');
-            boolean a = io.dimstream.ingest.labels.LabelLoader.isHeldOut("mp-" + i, 0.1);
-            assertEquals(io.dimstream.heads.HeldOutEvaluation.isTest("mp-" + i, 0.1), a);
+            boolean a = io.dimstream.core.HeldOutSplit.isHeldOut("mp-" + i, 0.1);
+            assertEquals(io.dimstream.core.HeldOutSplit.isHeldOut("mp-" + i, 0.1), a);
             test += a ? 1 : 0;
         }
         assertTrue(test > 70 && test < 130, "held out " + test);
@@ -50,7 +50,7 @@ class IngestCommandIT {
                 .load(new java.io.StringReader(csv.toString()), "mem", sink, new io.dimstream.ingest.InMemoryIngestState());
         assertEquals(test, r.heldOut());
         assertEquals(1000 - test, r.produced());
-        assertTrue(sink.labels().stream().noneMatch(l -> io.dimstream.heads.HeldOutEvaluation.isTest(l.getId(), 0.1)));
+        assertTrue(sink.labels().stream().noneMatch(l -> io.dimstream.core.HeldOutSplit.isHeldOut(l.getId(), 0.1)));
     }
 
     @Test

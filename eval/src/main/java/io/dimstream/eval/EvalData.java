@@ -97,9 +97,9 @@ public final class EvalData {
                         samples[i] = new EvalSample(raw.id(), f, s.composition());
                     }
                 } catch (CifException e) {
-                    skipped.computeIfAbsent("CIF: " + e.errorType(), k -> new AtomicInteger()).incrementAndGet();
+                    skipped.computeIfAbsent("CIF: " + e.code(), k -> new AtomicInteger()).incrementAndGet();
                 } catch (FeaturizerException e) {
-                    skipped.computeIfAbsent(e.errorType(), k -> new AtomicInteger()).incrementAndGet();
+                    skipped.computeIfAbsent(e.code(), k -> new AtomicInteger()).incrementAndGet();
                 }
                 pb.step();
             });

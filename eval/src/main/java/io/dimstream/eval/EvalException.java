@@ -1,25 +1,24 @@
 package io.dimstream.eval;
 
+import io.dimstream.core.DimstreamException;
+
 /**
- * Bad input or configuration of an evaluation run. {@link #code()} is a short machine-readable
- * error type (e.g. {@code no-labels}, {@code too-few-labels}, {@code bad-input}); the message says
- * what was wrong and where, for a one-line report without a stack trace.
+ * Bad input or configuration of an evaluation run. {@link #code()} is {@code eval.<reason>} (e.g.
+ * {@code eval.no_labels}, {@code eval.too_few_labels}, {@code eval.bad_input}); the message says what was
+ * wrong and where, for a one-line report without a stack trace.
  */
-public final class EvalException extends RuntimeException {
+public final class EvalException extends DimstreamException {
 
-    private final String code;
-
-    public EvalException(String code, String message) {
-        super(message);
-        this.code = code;
+    /** @param reason the reason part of the code ({@code no-labels} and {@code no_labels} are the same) */
+    public EvalException(String reason, String message) {
+        super(code(reason), message);
     }
 
-    public EvalException(String code, String message, Throwable cause) {
-        super(message, cause);
-        this.code = code;
+    public EvalException(String reason, String message, Throwable cause) {
+        super(code(reason), message, cause);
     }
 
-    public String code() {
-        return code;
+    private static String code(String reason) {
+        return "eval." + reason.replace('-', '_');
     }
 }

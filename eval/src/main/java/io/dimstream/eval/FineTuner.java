@@ -231,24 +231,11 @@ public final class FineTuner {
     static Map<String, Params.Tensor> headInit(int in, long seed) {
         Random r = new Random(seed * 7919L + 1);
         Map<String, Params.Tensor> h = new LinkedHashMap<>();
-        h.put("head.1.W", uniform(r, in, in, HEAD_HIDDEN));
-        h.put("head.1.b", uniform(r, in, HEAD_HIDDEN));
-        h.put("head.2.W", uniform(r, HEAD_HIDDEN, HEAD_HIDDEN, 1));
-        h.put("head.2.b", uniform(r, HEAD_HIDDEN, 1));
+        h.put("head.1.W", Params.uniform(r, in, in, HEAD_HIDDEN));
+        h.put("head.1.b", Params.uniform(r, in, HEAD_HIDDEN));
+        h.put("head.2.W", Params.uniform(r, HEAD_HIDDEN, HEAD_HIDDEN, 1));
+        h.put("head.2.b", Params.uniform(r, HEAD_HIDDEN, 1));
         return h;
-    }
-
-    private static Params.Tensor uniform(Random r, int fanIn, long... shape) {
-        int n = 1;
-        for (long d : shape) {
-            n *= (int) d;
-        }
-        float bound = (float) (1.0 / Math.sqrt(fanIn));
-        float[] a = new float[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = (r.nextFloat() * 2f - 1f) * bound;
-        }
-        return new Params.Tensor(shape, a);
     }
 
     private static int[] shuffled(int n, SplittableRandom rnd) {

@@ -26,7 +26,7 @@ final class OnnxEmbedding {
         byte[] onnx = OnnxExporter.export(arch, weights, "sitenet-eval", 1);
         ModelMetadata meta = new ModelMetadata("sitenet-eval", 1, crystals.get(0).featurizerVersion(), arch.featureDim(),
                 arch.embeddingDim(), arch.localDim(), OnnxExporter.inputs(arch), OnnxExporter.outputs(arch), Map.of(),
-                ModelMetadata.sha256(onnx), null, arch.toMap());
+                io.dimstream.core.Sha256.hex(onnx), null, arch.toMap());
         int threads = Integer.getInteger("ai.djl.pytorch.num_threads", 0);
         try (OnnxEncoder enc = OnnxEncoder.fromBytes(onnx, meta,
                 OnnxEncoder.Options.defaults().withDevice("cpu").withThreads(threads))) {

@@ -46,7 +46,7 @@ class EvalDataTest {
     void missingLabelColumnIsATypedError() {
         EvalException e = assertThrows(EvalException.class,
                 () -> EvalData.load(SAMPLE, "train", List.of("bulk_modulus"), 10, 0));
-        assertEquals("no-labels", e.code());
+        assertEquals("eval.no_labels", e.code());
     }
 
     @Test

@@ -64,7 +64,7 @@ class LabelSamplerTest {
     @Test
     void tooFewLabelsIsATypedError() {
         EvalException e = assertThrows(EvalException.class, () -> LabelSampler.sample(IDS, new int[] {1, 2}, 3, 0, "x"));
-        assertEquals("too-few-labels", e.code());
+        assertEquals("eval.too_few_labels", e.code());
     }
 
     @Test

@@ -1,11 +1,9 @@
 package io.dimstream.heads;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.zip.CRC32;
 
 /**
  * Held-out evaluation of a head on embeddings: ids are split deterministically by a hash of the id (the
@@ -26,13 +24,6 @@ public final class HeldOutEvaluation {
     public record Result(int nTrain, int nTest, double mae, double baselineMae, double cvMae, String head) {
     }
 
-    /** True when the id falls in the test fraction. */
-    public static boolean isTest(String id, double testFraction) {
-        CRC32 crc = new CRC32();
-        crc.update(id.getBytes(StandardCharsets.UTF_8));
-        return (crc.getValue() % 10_000) < Math.round(testFraction * 10_000);
-    }
-
     /** Evaluates on the ids present in both maps. */
     public static Result evaluate(Map<String, float[]> embeddings, Map<String, Double> labels, double testFraction, HeadTrainer trainer) {
         List<double[]> trX = new ArrayList<>();
@@ -48,7 +39,7 @@ public final class HeldOutEvaluation {
             for (int i = 0; i < v.length; i++) {
                 d[i] = v[i];
             }
-            if (isTest(e.getKey(), testFraction)) {
+            if (io.dimstream.core.HeldOutSplit.isHeldOut(e.getKey(), testFraction)) {
                 teX.add(d);
                 teY.add(e.getValue());
             } else {

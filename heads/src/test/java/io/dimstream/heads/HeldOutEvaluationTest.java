@@ -27,6 +27,6 @@ class HeldOutEvaluationTest {
         assertTrue(res.nTest() > 50 && res.nTest() < 110, "test size " + res.nTest());
         assertTrue(res.mae() < 0.1, "mae " + res.mae());
         assertTrue(res.baselineMae() > 1.2, "baseline " + res.baselineMae()); // E|2N(0,1)| = 1.6
-        assertEquals(HeldOutEvaluation.isTest("mp-149", 0.2), HeldOutEvaluation.isTest("mp-149", 0.2));
+        assertEquals(io.dimstream.core.HeldOutSplit.isHeldOut("mp-149", 0.2), io.dimstream.core.HeldOutSplit.isHeldOut("mp-149", 0.2));
     }
 }

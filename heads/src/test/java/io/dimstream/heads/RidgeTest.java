@@ -104,6 +104,6 @@ class RidgeTest {
     void tooFewRowsAreRejectedWithACode() {
         new RidgeLooTrainer().fit(new double[][] {{0}, {1}}, new double[] {1, 3}); // 2 rows: fine
         HeadException e = assertThrows(HeadException.class, () -> new RidgeLooTrainer().fit(new double[][] {{0}}, new double[] {1}));
-        assertEquals("too-few-labels", e.code());
+        assertEquals("head.too_few_labels", e.code());
     }
 }

@@ -133,6 +133,6 @@ class TreeEnsembleHeadTest {
         HeadException e = assertThrows(HeadException.class,
                 () -> TreeEnsembleHead.of(TreeEnsembleHead.Kind.RF).fit(new double[][] {{1}}, new double[] {1},
                         new double[0][], new double[0], 0));
-        assertEquals("too-few-labels", e.code());
+        assertEquals("head.too_few_labels", e.code());
     }
 }

@@ -56,7 +56,7 @@ public final class HeldOutDemo {
         try (KafkaProducer<String, Label> producer = new KafkaProducer<>(pp, new StringSerializer(), AvroSerde.of(Label.class))) {
             for (Map.Entry<String, Map<String, Double>> prop : truth.entrySet()) {
                 for (Map.Entry<String, Double> e : prop.getValue().entrySet()) {
-                    if (!HeldOutEvaluation.isTest(e.getKey(), holdout)) {
+                    if (!io.dimstream.core.HeldOutSplit.isHeldOut(e.getKey(), holdout)) {
                         producer.send(new ProducerRecord<>(cfg.topics().labels(), e.getKey() + "/" + prop.getKey(),
                                 Label.newBuilder().setId(e.getKey()).setProperty(prop.getKey()).setValue(e.getValue()).setSource("demo").build()));
                         labels++;

@@ -86,7 +86,7 @@ public final class PredictionEvaluator {
             int used = 0;
             double cv = Double.NaN;
             for (Map.Entry<String, Double> t : prop.getValue().entrySet()) {
-                if (!HeldOutEvaluation.isTest(t.getKey(), fraction)) {
+                if (!io.dimstream.core.HeldOutSplit.isHeldOut(t.getKey(), fraction)) {
                     continue;
                 }
                 Prediction p = latest.get(t.getKey() + "/" + prop.getKey());

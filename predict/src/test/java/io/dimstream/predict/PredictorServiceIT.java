@@ -141,7 +141,7 @@ class PredictorServiceIT {
             int expectTest = 0;
             for (int i = 0; i < N; i++) {
                 truthById.put(id(i), truth(i));
-                if (io.dimstream.heads.HeldOutEvaluation.isTest(id(i), 0.3)) {
+                if (io.dimstream.core.HeldOutSplit.isHeldOut(id(i), 0.3)) {
                     expectTest++;
                 }
             }
@@ -177,7 +177,7 @@ class PredictorServiceIT {
                 ep.send(new ProducerRecord<>("hd.embeddings", id(i), emb(i, 1)));
                 bandGap.put(id(i), truth(i));
                 other.put(id(i), -truth(i) + 0.5);
-                test += io.dimstream.heads.HeldOutEvaluation.isTest(id(i), 0.2) ? 1 : 0;
+                test += io.dimstream.core.HeldOutSplit.isHeldOut(id(i), 0.2) ? 1 : 0;
             }
         }
         HeldOutDemo.Outcome o = HeldOutDemo.run(Map.of("bootstrap.servers", bs), topicCfg,

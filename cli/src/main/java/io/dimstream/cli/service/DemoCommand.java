@@ -311,7 +311,7 @@ public final class DemoCommand implements Callable<Integer> {
             int n = 0;
             List<Double> test = new ArrayList<>();
             for (Map.Entry<String, Double> e : truth.get(prop).entrySet()) {
-                if (!HeldOutEvaluation.isTest(e.getKey(), HOLDOUT)) {
+                if (!io.dimstream.core.HeldOutSplit.isHeldOut(e.getKey(), HOLDOUT)) {
                     sum += e.getValue();
                     n++;
                 } else {

@@ -47,7 +47,7 @@ public final class LabelLoader {
     }
 
     /**
-     * @param holdout fraction of structures whose labels are withheld (chosen by {@link #isHeldOut}), so that
+     * @param holdout fraction of structures whose labels are withheld (chosen by {@link io.dimstream.core.HeldOutSplit}), so that
      *                their predictions are out-of-sample; 0 loads everything
      */
     public LabelLoader(String idColumn, List<String> properties, String source, double holdout) {
@@ -58,16 +58,6 @@ public final class LabelLoader {
         this.properties = List.copyOf(properties);
         this.source = source == null ? "" : source;
         this.holdout = holdout;
-    }
-
-    /**
-     * The held-out split: CRC32 of the UTF-8 id, mod 10000, below fraction·10000. The same rule as
-     * {@code io.dimstream.heads.HeldOutEvaluation.isTest}, so ingest and evaluation agree.
-     */
-    public static boolean isHeldOut(String id, double fraction) {
-        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-        crc.update(id.getBytes(StandardCharsets.UTF_8));
-        return (crc.getValue() % 10_000) < Math.round(fraction * 10_000);
     }
 
     public Result load(Path csv, SubmissionSink sink, IngestState state) throws IngestException {
@@ -105,7 +95,7 @@ public final class LabelLoader {
                     bad.add(new BadRecord(where, "labels.missing_id", "empty " + idColumn));
                     continue;
                 }
-                if (holdout > 0 && isHeldOut(id, holdout)) {
+                if (holdout > 0 && io.dimstream.core.HeldOutSplit.isHeldOut(id, holdout)) {
                     heldOut++;
                     continue;
                 }

@@ -107,7 +107,8 @@ public final class Params implements AutoCloseable {
         host.put(name + ".b", uniform(r, in, out));
     }
 
-    private static Tensor uniform(Random r, int fanIn, long... shape) {
+    /** PyTorch-Linear-style uniform init: U(-1/sqrt(fanIn), 1/sqrt(fanIn)) from {@code r}, row-major. */
+    public static Tensor uniform(Random r, int fanIn, long... shape) {
         int n = 1;
         for (long d : shape) {
             n *= (int) d;
