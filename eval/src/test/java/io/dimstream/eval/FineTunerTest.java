@@ -75,6 +75,31 @@ class FineTunerTest {
     }
 
     @Test
+    void withPatienceTrainingStopsAfterTheValidationMaeStopsImprovingAndKeepsTheBestCheckpoint() {
+        SiteNetConfig cfg = SiteNetConfig.tiny(SyntheticCrystals.F);
+        List<FeaturizedCrystal> all = SyntheticCrystals.generate(90, 5, 6);
+        List<FeaturizedCrystal> fit = all.subList(0, 50);
+        List<FeaturizedCrystal> val = all.subList(50, 60);
+        List<FeaturizedCrystal> test = all.subList(60, 90);
+        DjlEncoder base = DjlEncoder.random(cfg, 3);
+        int cap = 3000;
+        RepresentationModel.FineTuneTask task = new RepresentationModel.FineTuneTask(fit, targets(fit), val, targets(val),
+                test, cap, 16, 1e-2, 5, 1, 4);
+        FineTuner ft = new FineTuner(cfg, base.weights());
+        ft.run(task);
+        FineTuner.Trace t = ft.lastTrace();
+        assertTrue(t.stepsRun() < cap, "a lr of 1e-2 on 50 crystals overfits long before " + cap + " steps; ran " + t.stepsRun());
+        // it stopped exactly 4 checks (of 5 steps) after the best one
+        assertEquals(t.bestStep() + 4 * 5, t.stepsRun());
+        assertEquals(t.stepsRun(), t.trainLoss().size());
+        // the fixed-budget run of the same task (patience 0) runs to the cap
+        RepresentationModel.FineTuneTask fixed = new RepresentationModel.FineTuneTask(fit, targets(fit), val, targets(val),
+                test, 40, 16, 1e-2, 5, 1);
+        ft.run(fixed);
+        assertEquals(40, ft.lastTrace().stepsRun());
+    }
+
+    @Test
     void onnxPredictionPathMatchesTheDjlForwardPass() {
         SiteNetConfig cfg = SiteNetConfig.tiny(SyntheticCrystals.F);
         List<FeaturizedCrystal> cs = SyntheticCrystals.generate(20, 3, 5);

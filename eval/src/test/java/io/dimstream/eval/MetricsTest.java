@@ -41,7 +41,7 @@ class MetricsTest {
         double[] sigma = {1, 1, 1, 0.05};
         RunResult.Calibration c = Metrics.calibration(pred, sigma, truth);
         org.junit.jupiter.api.Assertions.assertEquals(0.25, c.within1(), 1e-12); // 0.5 only
-        org.junit.jupiter.api.Assertions.assertEquals(0.5, c.within2(), 1e-12); // 0.5 and 1.5
+        org.junit.jupiter.api.Assertions.assertEquals(0.75, c.within2(), 1e-12); // 0.5, 1.5 and 0.1 (= 2 x 0.05)
         // |error| ranks 2,3,4,1; sigma ranks 3,3,3,1 (ties averaged): positive correlation
         org.junit.jupiter.api.Assertions.assertEquals(0.7745966692414834, c.spearman(), 1e-12);
         org.junit.jupiter.api.Assertions.assertEquals(1.0, Metrics.spearman(new double[] {1, 2, 3}, new double[] {10, 20, 30}), 1e-12);
