@@ -33,8 +33,8 @@ import picocli.CommandLine.Parameters;
         name = "embed",
         mixinStandardHelpOptions = true,
         description = {
-            "Embed CIF inputs with a trained model directory (model.onnx + model.json; default: the shipped base",
-            "model in models/base) on ONNX Runtime.",
+            "Embed CIF inputs on ONNX Runtime with a trained model directory (model.onnx + model.json).",
+            "Without --model the shipped base model in models/base is used.",
             "Prints one JSON object per structure per line:",
             "{\"id\":…,\"model_version\":V,\"embedding\":[64 floats]}",
             "Errors go to stderr, one line each (id: reason); the exit code is 1 if any input failed."

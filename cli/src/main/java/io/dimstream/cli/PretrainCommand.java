@@ -29,11 +29,10 @@ import picocli.CommandLine.Option;
         description = {
             "Pretrain the Site-Net encoder with Deep InfoMax (DJL/PyTorch; see docs/encoder.md).",
             "Reads CIF inputs, featurizes them and holds out --val-fraction for validation.",
-            "Trains within the budget (default 1 epoch) and writes DIR/model.onnx, DIR/model.json, DIR/checkpoint.bin,",
-            "the per-epoch DIR/history.jsonl and DIR/loss_curve.png, and the model card (DIR/card.json,",
-            "DIR/MODEL_CARD.md, DIR/pretrain_ids.txt.gz).",
-            "Re-running with the same --out resumes from DIR/checkpoint.bin: --epochs, --max-steps and",
-            "--max-structures are totals of the whole run (a larger value extends it); --minutes applies to each invocation."
+            "Trains within the budget (default 1 epoch) and writes DIR/model.onnx, DIR/model.json and DIR/checkpoint.bin.",
+            "Also writes the per-epoch DIR/history.jsonl and DIR/loss_curve.png, and the model card (card.json, MODEL_CARD.md, pretrain_ids.txt.gz).",
+            "Re-running with the same --out resumes from DIR/checkpoint.bin.",
+            "--epochs, --max-steps and --max-structures are totals of the whole run (a larger value extends it); --minutes applies to each invocation."
         })
 public final class PretrainCommand implements Callable<Integer> {
 

@@ -49,6 +49,6 @@ class EvaluateCommandTest {
             System.setErr(old);
         }
         String msg = err.toString(StandardCharsets.UTF_8);
-        assertTrue(msg.startsWith("evaluate: bad-input: ") && msg.contains("nope.csv.gz"), msg);
+        assertTrue(msg.startsWith("evaluate: eval.bad_input: ") && msg.contains("nope.csv.gz"), msg);
     }
 }

@@ -158,8 +158,8 @@ public final class ModelCommand implements Runnable {
     }
 
     @Command(name = "card", mixinStandardHelpOptions = true,
-            description = {"Print DIR/MODEL_CARD.md, or with --evaluation set the card's evaluation text (card.json and",
-                "MODEL_CARD.md) from a Markdown file (e.g. the frozen-embedding and prototype tables)."})
+            description = {"Print DIR/MODEL_CARD.md.",
+                "With --evaluation, set the card's evaluation text (card.json and MODEL_CARD.md) from a Markdown file."})
     public static final class Card implements Callable<Integer> {
         @picocli.CommandLine.Parameters(index = "0", paramLabel = "DIR", description = "Model directory.")
         Path model;

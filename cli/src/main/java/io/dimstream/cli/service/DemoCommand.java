@@ -69,8 +69,7 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {
             "Run the end-to-end demo on an embedded Kafka broker with bundled real Materials Project structures (CC BY 4.0).",
-            "Steps: ingest, featurize, train v1 (warm-started from the base model in models/base when present), embed,",
-            "ingest more, train v2, hot-swap, backfill, labels + predictor (held-out MAE per property), summary."
+            "Steps: ingest, featurize, train v1 (warm-started from the base model in models/base when present), embed, ingest more, train v2, hot-swap, backfill, labels + predictor (held-out MAE per property), summary."
         })
 public final class DemoCommand implements Callable<Integer> {
 
