@@ -237,12 +237,18 @@ public final class EvalReport {
                     }
                 }
                 var series = chart.addSeries(m, xs, ys);
-                series.setMarker(m.startsWith("random") ? SeriesMarkers.DIAMOND : SeriesMarkers.CIRCLE);
+                // colour = head, marker = representation, dashed = random-init control, dotted = composition only
+                series.setMarker(m.contains("+comp") ? SeriesMarkers.TRIANGLE_UP
+                        : m.startsWith("random") ? SeriesMarkers.DIAMOND
+                        : m.startsWith("composition") ? SeriesMarkers.SQUARE : SeriesMarkers.CIRCLE);
                 series.setLineColor(color(m));
                 series.setMarkerColor(color(m));
                 if (m.startsWith("random")) {
                     series.setLineStyle(new java.awt.BasicStroke(2f, java.awt.BasicStroke.CAP_BUTT,
                             java.awt.BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+                } else if (m.startsWith("composition")) {
+                    series.setLineStyle(new java.awt.BasicStroke(2f, java.awt.BasicStroke.CAP_BUTT,
+                            java.awt.BasicStroke.JOIN_MITER, 10f, new float[] {2f, 3f}, 0f));
                 }
             }
             Path file = dir.resolve("mae_vs_labels_" + p + ".png");
@@ -254,8 +260,8 @@ public final class EvalReport {
 
     /** One hue per head (ridge blue, MLP green, fine-tune red; composition black); controls are dashed. */
     static java.awt.Color color(String method) {
-        if (method.startsWith("composition")) {
-            return java.awt.Color.BLACK;
+        if (method.equals("composition-ridge")) {
+            return java.awt.Color.GRAY;
         }
         if (method.endsWith("ridge")) {
             return new java.awt.Color(0x1f, 0x77, 0xb4);
@@ -268,6 +274,9 @@ public final class EvalReport {
         }
         if (method.endsWith("gbm")) {
             return new java.awt.Color(0x94, 0x67, 0xbd);
+        }
+        if (method.endsWith("finetune")) {
+            return java.awt.Color.BLACK;
         }
         return new java.awt.Color(0xd6, 0x27, 0x28);
     }
