@@ -59,6 +59,11 @@ public final class DjlEncoder implements RepresentationModel {
         return OnnxEmbedding.embed(config, weights, crystals);
     }
 
+    @Override
+    public float[][] embedWithPooledLocal(List<FeaturizedCrystal> crystals) {
+        return OnnxEmbedding.embedWithPooledLocal(config, weights, crystals);
+    }
+
     /** The same embeddings through the DJL forward pass (reference for tests). */
     public float[][] embedDjl(List<FeaturizedCrystal> crystals) {
         float[][] out = new float[crystals.size()][];

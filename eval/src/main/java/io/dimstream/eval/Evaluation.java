@@ -130,6 +130,16 @@ public final class Evaluation {
                 trainX.put(Representation.RANDOM, timings.time("embed (random)", () -> embedTrain(m, train, cells, "embed train (random)")));
                 testX.put(Representation.RANDOM, timings.time("embed (random)", () -> toDouble(embedAll(m, test.allFeatures(), "embed test (random)"))));
             }
+            for (Representation pooled : List.of(Representation.DIM_LOCAL, Representation.RANDOM_LOCAL)) {
+                RepresentationModel m = pooled == Representation.DIM_LOCAL ? dim : random;
+                if (reps.contains(pooled) && m != null) {
+                    String what = pooled == Representation.DIM_LOCAL ? "DIM" : "random";
+                    trainX.put(pooled, timings.time("embed + pooled local (" + what + ")",
+                            () -> embedPooledUsed(m, train, cells, "embed+local train (" + what + ")")));
+                    testX.put(pooled, timings.time("embed + pooled local (" + what + ")",
+                            () -> toDouble(m.embedWithPooledLocal(test.allFeatures()))));
+                }
+            }
             if (reps.contains(Representation.COMPOSITION_MEAN)) {
                 trainX.put(Representation.COMPOSITION_MEAN, timings.time("composition features", () -> compositionMeans(train)));
                 testX.put(Representation.COMPOSITION_MEAN, timings.time("composition features", () -> compositionMeans(test)));
@@ -185,6 +195,24 @@ public final class Evaluation {
             }
         }
         return cells;
+    }
+
+    /** Embedding ⊕ pooled local vectors of the training structures that some labelled subset uses. */
+    private double[][] embedPooledUsed(RepresentationModel m, EvalSplit train, List<Cell> cells, String what) {
+        java.util.BitSet used = new java.util.BitSet(train.size());
+        for (Cell c : cells) {
+            for (int i : c.subset().all()) {
+                used.set(i);
+            }
+        }
+        int[] idx = used.stream().toArray();
+        log.info("{}: {} structures", what, idx.length);
+        double[][] d = toDouble(m.embedWithPooledLocal(train.features(idx)));
+        double[][] out = new double[train.size()][];
+        for (int k = 0; k < idx.length; k++) {
+            out[idx[k]] = d[k];
+        }
+        return out;
     }
 
     /** All training embeddings when the prototype check needs them, else only the used ones. */

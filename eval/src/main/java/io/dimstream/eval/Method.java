@@ -15,6 +15,10 @@ public enum Method {
     RANDOM_MLP(Representation.RANDOM, HeadKind.MLP),
     RANDOM_RF(Representation.RANDOM, HeadKind.RF),
     RANDOM_GBM(Representation.RANDOM, HeadKind.GBM),
+    DIM_LOCAL_RIDGE(Representation.DIM_LOCAL, HeadKind.RIDGE),
+    DIM_LOCAL_RF(Representation.DIM_LOCAL, HeadKind.RF),
+    RANDOM_LOCAL_RIDGE(Representation.RANDOM_LOCAL, HeadKind.RIDGE),
+    RANDOM_LOCAL_RF(Representation.RANDOM_LOCAL, HeadKind.RF),
     HYBRID_RF(Representation.DIM_COMPOSITION, HeadKind.RF),
     HYBRID_GBM(Representation.DIM_COMPOSITION, HeadKind.GBM),
     RANDOM_HYBRID_RF(Representation.RANDOM_COMPOSITION, HeadKind.RF),
@@ -30,6 +34,8 @@ public enum Method {
     public enum Representation {
         DIM("dim", "frozen DIM embedding"),
         RANDOM("random", "frozen random-init encoder embedding (control)"),
+        DIM_LOCAL("dim+local", "frozen DIM embedding + mean and std over sites of the local site vectors (128-d)"),
+        RANDOM_LOCAL("random+local", "the same from the random-init encoder (control)"),
         DIM_COMPOSITION("dim+comp", "frozen DIM embedding joined by id with the composition statistics"),
         RANDOM_COMPOSITION("random+comp", "frozen random-init embedding joined with the composition statistics (control)"),
         COMPOSITION("composition", "Magpie composition statistics (78: 12 properties x 6 statistics, element count, p-norms)"),
@@ -44,11 +50,11 @@ public enum Method {
         }
 
         public boolean usesDim() {
-            return this == DIM || this == DIM_COMPOSITION;
+            return this == DIM || this == DIM_COMPOSITION || this == DIM_LOCAL;
         }
 
         public boolean usesRandom() {
-            return this == RANDOM || this == RANDOM_COMPOSITION;
+            return this == RANDOM || this == RANDOM_COMPOSITION || this == RANDOM_LOCAL;
         }
 
         public boolean usesComposition() {
@@ -62,6 +68,8 @@ public enum Method {
                 case RANDOM -> DIM;
                 case DIM_COMPOSITION -> RANDOM_COMPOSITION;
                 case RANDOM_COMPOSITION -> DIM_COMPOSITION;
+                case DIM_LOCAL -> RANDOM_LOCAL;
+                case RANDOM_LOCAL -> DIM_LOCAL;
                 default -> this;
             };
         }

@@ -20,6 +20,40 @@ final class OnnxEmbedding {
     }
 
     static float[][] embed(SiteNetConfig arch, Map<String, Params.Tensor> weights, List<FeaturizedCrystal> crystals) {
+        return run(arch, weights, crystals, false);
+    }
+
+    /**
+     * The global embedding joined with the mean and the standard deviation over real sites of the local
+     * site vectors mu_i (the graph's second output): E + 2L values per crystal (64 + 2 x 32 = 128).
+     */
+    static float[][] embedWithPooledLocal(SiteNetConfig arch, Map<String, Params.Tensor> weights,
+            List<FeaturizedCrystal> crystals) {
+        return run(arch, weights, crystals, true);
+    }
+
+    /** Mean and standard deviation over the rows (sites) of one crystal's local vectors, appended to its embedding. */
+    static float[] pool(float[] embedding, float[][] local) {
+        int l = local[0].length;
+        float[] out = java.util.Arrays.copyOf(embedding, embedding.length + 2 * l);
+        for (int k = 0; k < l; k++) {
+            double m = 0;
+            for (float[] site : local) {
+                m += site[k];
+            }
+            m /= local.length;
+            double v = 0;
+            for (float[] site : local) {
+                v += (site[k] - m) * (site[k] - m);
+            }
+            out[embedding.length + k] = (float) m;
+            out[embedding.length + l + k] = (float) Math.sqrt(v / local.length);
+        }
+        return out;
+    }
+
+    private static float[][] run(SiteNetConfig arch, Map<String, Params.Tensor> weights, List<FeaturizedCrystal> crystals,
+            boolean pooledLocal) {
         if (crystals.isEmpty()) {
             return new float[0][];
         }
@@ -30,7 +64,15 @@ final class OnnxEmbedding {
         int threads = Integer.getInteger("ai.djl.pytorch.num_threads", 0);
         try (OnnxEncoder enc = OnnxEncoder.fromBytes(onnx, meta,
                 OnnxEncoder.Options.defaults().withDevice("cpu").withThreads(threads))) {
-            return enc.embed(crystals);
+            if (!pooledLocal) {
+                return enc.embed(crystals);
+            }
+            OnnxEncoder.Output o = enc.embedWithLocal(crystals);
+            float[][] out = new float[crystals.size()][];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = pool(o.embeddings()[i], o.localVectors()[i]);
+            }
+            return out;
         }
     }
 }

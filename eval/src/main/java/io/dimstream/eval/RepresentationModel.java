@@ -12,6 +12,9 @@ public interface RepresentationModel extends AutoCloseable {
     /** Frozen embeddings, one row per crystal, in order. */
     float[][] embed(List<FeaturizedCrystal> crystals);
 
+    /** Frozen embedding ⊕ mean and std over sites of the local site vectors, one row per crystal, in order. */
+    float[][] embedWithPooledLocal(List<FeaturizedCrystal> crystals);
+
     /**
      * Fine-tunes a copy of this encoder with a fresh regression head on the task's fit part, keeps
      * the weights of the step with the lowest validation MAE, and returns its predictions for the

@@ -118,6 +118,17 @@ final class Synthetic {
             return crystals.stream().map(this::embed).toArray(float[][]::new);
         }
 
+        /** The embedding plus a per-crystal site count as the "pooled local" part. */
+        @Override
+        public float[][] embedWithPooledLocal(List<FeaturizedCrystal> crystals) {
+            return crystals.stream().map(c -> {
+                float[] e = embed(c);
+                float[] out = java.util.Arrays.copyOf(e, e.length + 1);
+                out[e.length] = c.primSites();
+                return out;
+            }).toArray(float[][]::new);
+        }
+
         @Override
         public double[] fineTune(FineTuneTask task) {
             double[][] x = Evaluation.toDouble(embed(task.fit()));
