@@ -120,12 +120,12 @@ public final class Evaluation {
             Map<Representation, double[][]> testX = new LinkedHashMap<>();
             java.util.Set<Representation> reps = java.util.EnumSet.noneOf(Representation.class);
             config.methods().stream().filter(m -> !m.finetune()).forEach(m -> reps.add(m.representation()));
-            if (dim != null && reps.stream().anyMatch(Representation::usesDim)) {
+            if (dim != null && (reps.contains(Representation.DIM) || reps.contains(Representation.DIM_COMPOSITION))) {
                 RepresentationModel m = dim;
                 trainX.put(Representation.DIM, timings.time("embed (DIM)", () -> embedTrain(m, train, cells, "embed train (DIM)")));
                 testX.put(Representation.DIM, timings.time("embed (DIM)", () -> toDouble(embedAll(m, test.allFeatures(), "embed test (DIM)"))));
             }
-            if (random != null && reps.stream().anyMatch(Representation::usesRandom)) {
+            if (random != null && (reps.contains(Representation.RANDOM) || reps.contains(Representation.RANDOM_COMPOSITION))) {
                 RepresentationModel m = random;
                 trainX.put(Representation.RANDOM, timings.time("embed (random)", () -> embedTrain(m, train, cells, "embed train (random)")));
                 testX.put(Representation.RANDOM, timings.time("embed (random)", () -> toDouble(embedAll(m, test.allFeatures(), "embed test (random)"))));
