@@ -228,10 +228,7 @@ public final class EvaluateCommand implements Callable<Integer> {
         java.nio.file.Files.createDirectories(out);
         EvalReport.writeResults(out.resolve("results.json"), all);
         String md = "# dimstream evaluation (label masking), merged from " + fromResults + "\n\n"
-                + EvalReport.markdownTable(all)
-                + "## What DIM adds: best DIM-based method vs composition-rf and vs its random-init control\n\n"
-                + EvalReport.comparisonTable(all) + "## Uncertainty calibration (test set)\n\n"
-                + EvalReport.calibrationTable(all);
+                + EvalReport.resultSections(all);
         java.nio.file.Files.writeString(out.resolve("report.md"), md);
         List<Path> plots = EvalReport.writePlots(out, all);
         System.out.print(md);

@@ -207,6 +207,18 @@ public final class EvalReport {
         return sb.toString();
     }
 
+    /** The result sections of a report: the MAE table, the DIM comparison and (when any) the calibration. */
+    public static String resultSections(List<RunResult> results) {
+        StringBuilder sb = new StringBuilder(markdownTable(results));
+        sb.append("## What DIM adds: best DIM-based method vs composition-rf and vs its random-init control\n\n")
+                .append(comparisonTable(results));
+        String cal = calibrationTable(results);
+        if (!cal.isEmpty()) {
+            sb.append("## Uncertainty calibration (test set)\n\n").append(cal);
+        }
+        return sb.toString();
+    }
+
     /** One PNG per property: median test MAE vs number of labels (log x), one line per method. */
     public static List<Path> writePlots(Path dir, List<RunResult> results) throws IOException {
         System.setProperty("java.awt.headless", "true");

@@ -197,24 +197,6 @@ public final class Evaluation {
         return cells;
     }
 
-    /** Embedding ⊕ pooled local vectors of the training structures that some labelled subset uses. */
-    private double[][] embedPooledUsed(RepresentationModel m, EvalSplit train, List<Cell> cells, String what) {
-        java.util.BitSet used = new java.util.BitSet(train.size());
-        for (Cell c : cells) {
-            for (int i : c.subset().all()) {
-                used.set(i);
-            }
-        }
-        int[] idx = used.stream().toArray();
-        log.info("{}: {} structures", what, idx.length);
-        double[][] d = toDouble(m.embedWithPooledLocal(train.features(idx)));
-        double[][] out = new double[train.size()][];
-        for (int k = 0; k < idx.length; k++) {
-            out[idx[k]] = d[k];
-        }
-        return out;
-    }
-
     /** All training embeddings when the prototype check needs them, else only the used ones. */
     private double[][] embedTrain(RepresentationModel m, EvalSplit train, List<Cell> cells, String what) {
         if (prototypes == null) {
@@ -269,6 +251,19 @@ public final class Evaluation {
      * see the others), placed at their indices; rows of unused structures stay null.
      */
     private double[][] embedUsed(RepresentationModel m, EvalSplit train, List<Cell> cells, String what) {
+        return embedUsed(train, cells, part -> embedAll(m, part, what));
+    }
+
+    /** Embedding ⊕ pooled local vectors of the training structures that some labelled subset uses. */
+    private double[][] embedPooledUsed(RepresentationModel m, EvalSplit train, List<Cell> cells, String what) {
+        return embedUsed(train, cells, part -> {
+            log.info("{}: {} structures", what, part.size());
+            return m.embedWithPooledLocal(part);
+        });
+    }
+
+    private static double[][] embedUsed(EvalSplit train, List<Cell> cells,
+            java.util.function.Function<List<FeaturizedCrystal>, float[][]> embed) {
         java.util.BitSet used = new java.util.BitSet(train.size());
         for (Cell c : cells) {
             for (int i : c.subset().all()) {
@@ -276,9 +271,8 @@ public final class Evaluation {
             }
         }
         int[] idx = used.stream().toArray();
-        float[][] e = embedAll(m, train.features(idx), what);
+        double[][] d = toDouble(embed.apply(train.features(idx)));
         double[][] out = new double[train.size()][];
-        double[][] d = toDouble(e);
         for (int k = 0; k < idx.length; k++) {
             out[idx[k]] = d[k];
         }
@@ -323,9 +317,7 @@ public final class Evaluation {
                             }
                             cal = Metrics.calibration(pred, sigma, testY);
                         }
-                        if (f instanceof AutoCloseable ac) {
-                            closeQuietly(ac);
-                        }
+                        f.close();
                         results.add(new RunResult(c.property(), m.id(), c.labels(), c.seed(), mae, cal));
                         pb.step();
                     }
@@ -373,14 +365,6 @@ public final class Evaluation {
             case GBM -> TreeEnsembleHead.of(TreeEnsembleHead.Kind.GBM);
             case FINETUNE -> throw new IllegalArgumentException("fine-tuning has no frozen head");
         };
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception e) {
-            log.debug("closing a head: {}", e.toString());
-        }
     }
 
     /** Embedding ⊕ composition statistics, joined by structure id (rows without an embedding stay null). */
@@ -478,16 +462,10 @@ public final class Evaluation {
         for (Method m : config.methods()) {
             sb.append("- `").append(m.id()).append("`: ").append(m.description()).append('\n');
         }
-        sb.append('\n').append(EvalReport.markdownTable(results));
-        sb.append("## What DIM adds: best DIM-based method vs composition-rf and vs its random-init control\n\n")
-                .append(EvalReport.comparisonTable(results));
+        sb.append('\n').append(EvalReport.resultSections(results));
         if (!prototypeRows.isEmpty()) {
             sb.append("## Structural similarity: same-prototype nearest neighbours (test → train)\n\n")
                     .append(prototypeTable()).append('\n');
-        }
-        String cal = EvalReport.calibrationTable(results);
-        if (!cal.isEmpty()) {
-            sb.append("## Uncertainty calibration (test set)\n\n").append(cal);
         }
         for (String p : EvalReport.properties(results)) {
             sb.append("![").append(p).append("](mae_vs_labels_").append(p).append(".png)\n\n");

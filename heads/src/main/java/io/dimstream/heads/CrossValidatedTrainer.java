@@ -114,9 +114,7 @@ public final class CrossValidatedTrainer implements HeadTrainer {
                         sq += e * e;
                     }
                 }
-                if (h instanceof AutoCloseable c) {
-                    closeQuietly(c);
-                }
+                h.close();
             }
             mae = abs / n;
             rmse = Math.sqrt(sq / n);
@@ -133,14 +131,6 @@ public final class CrossValidatedTrainer implements HeadTrainer {
     }
 
     /** Fits on the rows with a seeded {@value #VALIDATION_PERCENT} % validation split for early stopping. */
-    private static void closeQuietly(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception e) {
-            // native memory of a fold's head: released by the garbage collector otherwise
-        }
-    }
-
     RegressionHead.Fitted train(double[][] x, double[] y, long s) {
         int n = x.length;
         int nVal = n >= 10 ? Math.max(1, n * VALIDATION_PERCENT / 100) : 0;

@@ -1,7 +1,15 @@
 package io.dimstream.heads;
 
-/** A fitted regression head: embedding in, property value out. Immutable and thread-safe. */
-public interface Head {
+/**
+ * A fitted regression head: embedding in, property value out. Immutable and thread-safe. Heads backed by
+ * native memory (the XGBoost ensembles) release it in {@link #close()}; for the others it does nothing,
+ * and an unclosed head is still released by the garbage collector.
+ */
+public interface Head extends AutoCloseable {
+
+    @Override
+    default void close() {
+    }
 
     /** Input dimension. */
     int dim();

@@ -340,7 +340,7 @@ public final class TreeEnsembleHead implements RegressionHead {
      * A fitted ensemble. Thread-safe (XGBoost's in-place prediction is); holds native boosters, which are
      * released when the model is garbage-collected (XGBoost's own cleaner) or by {@link #close()}.
      */
-    public static final class Model implements RegressionHead.Fitted, AutoCloseable {
+    public static final class Model implements RegressionHead.Fitted {
         private final Kind kind;
         private final Booster[] members;
         private final int dim;

@@ -63,15 +63,6 @@ public class CifException extends DimstreamException {
         return r.length() > 300 ? r.substring(0, 300) + "..." : r;
     }
 
-    /**
-     * The old name of {@link #code()}, kept for callers not yet moved over (the evaluation harness).
-     *
-     * @deprecated use {@link #code()}
-     */
-    @Deprecated
-    public String errorType() {
-        return code();
-    }
 
     /** File name or record id the text came from (may be empty). */
     public String origin() {

@@ -108,15 +108,6 @@ public record ModelMetadata(
         Files.writeString(file, toJson(), StandardCharsets.UTF_8);
     }
 
-    /**
-     * Hex sha-256 of the model bytes; kept for the evaluation harness, which another change moves.
-     *
-     * @deprecated use {@link io.dimstream.core.Sha256#hex}
-     */
-    @Deprecated
-    public static String sha256(byte[] bytes) {
-        return io.dimstream.core.Sha256.hex(bytes);
-    }
 
     private static String firstLine(String s) {
         if (s == null) {

@@ -27,15 +27,6 @@ public final class FeaturizerException extends DimstreamException {
         super(errorType, message, cause);
     }
 
-    /**
-     * The old name of {@link #code()}, kept for callers not yet moved over (the evaluation harness).
-     *
-     * @deprecated use {@link #code()}
-     */
-    @Deprecated
-    public String errorType() {
-        return code();
-    }
 
     @Override
     public String toString() {

@@ -13,11 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -98,7 +95,7 @@ public final class ModelCard {
         st.put("limit", run.limit());
         c.put("structures", st);
         c.put("idsFile", IDS_FILE);
-        c.put("idsSha256", sha256(ids));
+        c.put("idsSha256", io.dimstream.core.Sha256.file(ids));
         c.put("config", run.config().toMap());
         Map<String, Object> b = new LinkedHashMap<>();
         b.put("epochs", run.budget().epochs());
@@ -263,42 +260,19 @@ public final class ModelCard {
             StringBuilder lines = new StringBuilder();
             long bytes = 0;
             for (Path f : files) {
-                lines.append(p.relativize(f).toString().replace('\\', '/')).append(' ').append(sha256(f)).append('\n');
+                lines.append(p.relativize(f).toString().replace('\\', '/')).append(' ').append(io.dimstream.core.Sha256.file(f)).append('\n');
                 bytes += Files.size(f);
             }
             m.put("kind", "directory");
             m.put("files", files.size());
             m.put("bytes", bytes);
-            m.put("sha256", hex(digest().digest(lines.toString().getBytes(StandardCharsets.UTF_8))));
+            m.put("sha256", io.dimstream.core.Sha256.hex(lines.toString().getBytes(StandardCharsets.UTF_8)));
         } else {
             m.put("kind", "file");
             m.put("bytes", Files.size(p));
-            m.put("sha256", sha256(p));
+            m.put("sha256", io.dimstream.core.Sha256.file(p));
         }
         return m;
-    }
-
-    public static String sha256(Path file) throws IOException {
-        MessageDigest md = digest();
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[1 << 16];
-            for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
-                md.update(buf, 0, n);
-            }
-        }
-        return hex(md.digest());
-    }
-
-    private static MessageDigest digest() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static String hex(byte[] b) {
-        return HexFormat.of().formatHex(b);
     }
 
     /** {@code git rev-parse HEAD} in {@code dir}, or "unknown" (no git, not a checkout, timeout). */

@@ -55,7 +55,7 @@ class ModelCardTest {
         List<String> expected = new ArrayList<>(trainIds);
         expected.addAll(valIds);
         assertEquals(expected, ids);
-        assertEquals(ModelCard.sha256(out.resolve(ModelCard.IDS_FILE)), back.get("idsSha256"));
+        assertEquals(io.dimstream.core.Sha256.file(out.resolve(ModelCard.IDS_FILE)), back.get("idsSha256"));
         String commit = (String) back.get("codeCommit");
         assertTrue(commit.equals("unknown") || commit.matches("[0-9a-f]{40}"), commit);
         assertEquals(2, ((Number) back.get("steps")).intValue());

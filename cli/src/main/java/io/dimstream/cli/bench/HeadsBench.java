@@ -65,13 +65,7 @@ public final class HeadsBench implements Callable<Integer> {
                         }
                         fit[r] = (t1 - t0) / 1e9;
                         pred[r] = predictRows / ((t2 - t1) / 1e9);
-                        if (head instanceof AutoCloseable c) {
-                            try {
-                                c.close();
-                            } catch (Exception e) {
-                                // native memory only
-                            }
-                        }
+                        head.close();
                     }
                     System.out.printf(Locale.ROOT, "| %s | %d | %d | %.2f | %.0f |%n", h, n, d, median(fit), median(pred));
                 }
