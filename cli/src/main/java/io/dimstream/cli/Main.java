@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
             io.dimstream.cli.ops.KeysCommand.class,
             io.dimstream.cli.ops.ModelCommand.class,
             EvaluateCommand.class,
+            SimilarCommand.class,
         })
 public final class Main implements Runnable {
 

@@ -46,7 +46,10 @@ public record Meta(String formula, Set<String> elements, int sites, String space
         return new Meta(formula, elements, sites, sg);
     }
 
-    /** A space-group symbol read from CIF text ({@code _symmetry_space_group_name_H-M} and its aliases), or null. */
+    /**
+     * A space-group symbol read from CIF text ({@code _symmetry_space_group_name_H-M} and its aliases), or null
+     * when absent or {@code P 1} (exporters write P1 for every structure, so it is not taken as known).
+     */
     public static String spaceGroupOf(String cif) {
         if (cif == null) {
             return null;
@@ -59,7 +62,8 @@ public record Meta(String formula, Set<String> elements, int sites, String space
         if (v.length() >= 2 && (v.charAt(0) == '\'' || v.charAt(0) == '"')) {
             v = v.substring(1, v.length() - 1).trim();
         }
-        return v.isEmpty() || v.equals("?") || v.equals(".") ? null : v;
+        // P1 is what exporters (pymatgen among them) write for every structure: it says nothing of the symmetry
+        return v.isEmpty() || v.equals("?") || v.equals(".") || v.replace(" ", "").equals("P1") ? null : v;
     }
 
     private static final Pattern SG = Pattern.compile(
