@@ -44,7 +44,8 @@
       const tr = document.createElement('tr');
       tr.dataset.id = n.id;
       cell(tr, i + 1, 'num');
-      const idCell = cell(tr, '');
+      const idCell = document.createElement('td');
+      tr.appendChild(idCell);
       const a = document.createElement('a');
       a.textContent = n.id;
       a.title = 'search the neighbours of ' + n.id;
