@@ -25,6 +25,7 @@ import picocli.CommandLine.Command;
             IngestCommand.class,
             PredictCommand.class,
             io.dimstream.cli.service.BrokerCommand.class,
+            io.dimstream.cli.service.SearchCommand.class,
             io.dimstream.cli.ops.KeysCommand.class,
             io.dimstream.cli.ops.ModelCommand.class,
             EvaluateCommand.class,

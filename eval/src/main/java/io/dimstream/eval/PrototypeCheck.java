@@ -92,6 +92,57 @@ public final class PrototypeCheck {
         }
         double[][] q = transform(queries, corpus, metric);
         double[][] c = transform(corpus, corpus, metric);
+        // bounded insertion: the k lowest scores (distance, or -cosine), first come first on ties
+        Search brute = (i, self, kk) -> {
+            int[] best = new int[kk];
+            double[] bestScore = new double[kk];
+            int n = 0;
+            for (int j = 0; j < c.length; j++) {
+                if (j == self) {
+                    continue;
+                }
+                double sc = score(q[i], c[j], metric);
+                if (n < kk || sc < bestScore[n - 1]) {
+                    int pos = Math.min(n, kk - 1);
+                    while (pos > 0 && bestScore[pos - 1] > sc) {
+                        bestScore[pos] = bestScore[pos - 1];
+                        best[pos] = best[pos - 1];
+                        pos--;
+                    }
+                    bestScore[pos] = sc;
+                    best[pos] = j;
+                    n = Math.min(n + 1, kk);
+                }
+            }
+            return Arrays.copyOf(best, n);
+        };
+        return run(queryIds, queryKeys, corpusIds, corpusKeys, metric, k, brute);
+    }
+
+    /**
+     * A neighbour search over the corpus rows (brute force here; an index such as the search service's
+     * elsewhere): the rows of the {@code k} nearest corpus entries of query {@code query}, nearest first, never
+     * {@code self} (the corpus row with the query's id, or -1).
+     */
+    @FunctionalInterface
+    public interface Search {
+        int[] nearest(int query, int self, int k);
+    }
+
+    /**
+     * Scores the neighbours that {@code search} finds with the same rules as the brute-force check (queries
+     * with a blank key or whose prototype does not occur in the rest of the corpus are skipped).
+     *
+     * @param metric the metric {@code search} ranks by (reported in the result)
+     */
+    public static Result run(String[] queryIds, String[] queryKeys, String[] corpusIds, String[] corpusKeys, Metric metric,
+            int k, Search search) {
+        if (queryIds.length != queryKeys.length || corpusIds.length != corpusKeys.length) {
+            throw new IllegalArgumentException("ids and keys differ in length");
+        }
+        if (k < 1) {
+            throw new IllegalArgumentException("k must be >= 1, got " + k);
+        }
         Map<String, Integer> keyCount = new HashMap<>();
         for (String key : corpusKeys) {
             if (!blank(key)) {
@@ -106,37 +157,21 @@ public final class PrototypeCheck {
         double top1 = 0;
         double precision = 0;
         double chance = 0;
-        int[] best = new int[k];
-        double[] bestScore = new double[k];
-        for (int i = 0; i < q.length; i++) {
+        for (int i = 0; i < queryIds.length; i++) {
             String key = queryKeys[i];
             if (blank(key)) {
                 continue;
             }
             int self = corpusIndex.getOrDefault(queryIds[i], -1);
             int same = keyCount.getOrDefault(key, 0) - (self >= 0 && key.equals(corpusKeys[self]) ? 1 : 0);
-            int others = c.length - (self >= 0 ? 1 : 0);
+            int others = corpusIds.length - (self >= 0 ? 1 : 0);
             if (same <= 0 || others <= 0) {
                 continue;
             }
-            // bounded insertion: the n lowest scores (distance, or -cosine), first come first on ties
-            int n = 0;
-            for (int j = 0; j < c.length; j++) {
-                if (j == self) {
-                    continue;
-                }
-                double s = score(q[i], c[j], metric);
-                if (n < k || s < bestScore[n - 1]) {
-                    int pos = Math.min(n, k - 1);
-                    while (pos > 0 && bestScore[pos - 1] > s) {
-                        bestScore[pos] = bestScore[pos - 1];
-                        best[pos] = best[pos - 1];
-                        pos--;
-                    }
-                    bestScore[pos] = s;
-                    best[pos] = j;
-                    n = Math.min(n + 1, k);
-                }
+            int[] best = search.nearest(i, self, k);
+            int n = Math.min(best.length, k);
+            if (n == 0) {
+                continue;
             }
             evaluated++;
             top1 += key.equals(corpusKeys[best[0]]) ? 1 : 0;
@@ -147,7 +182,7 @@ public final class PrototypeCheck {
             precision += (double) hits / n;
             chance += (double) same / others;
         }
-        return new Result(metric, k, queries.length, evaluated, evaluated == 0 ? Double.NaN : top1 / evaluated,
+        return new Result(metric, k, queryIds.length, evaluated, evaluated == 0 ? Double.NaN : top1 / evaluated,
                 evaluated == 0 ? Double.NaN : precision / evaluated, evaluated == 0 ? Double.NaN : chance / evaluated);
     }
 
