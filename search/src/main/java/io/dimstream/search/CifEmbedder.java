@@ -9,6 +9,8 @@ import io.dimstream.core.io.CifInputs;
 import io.dimstream.core.io.RawCif;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import io.dimstream.core.crystal.Element;
 import java.util.function.Consumer;
 
 /**
@@ -19,8 +21,8 @@ import java.util.function.Consumer;
  */
 public final class CifEmbedder {
 
-    /** One embedded structure. */
-    public record Embedded(String id, float[] vector, Meta meta) {
+    /** One embedded structure, with its composition (element → atoms per primitive cell). */
+    public record Embedded(String id, float[] vector, Meta meta, Map<Element, Double> composition) {
     }
 
     /** One input that could not be embedded: its id and the parser's/featurizer's code and reason. */
@@ -45,7 +47,7 @@ public final class CifEmbedder {
      * {@code id#block}); failures go to {@code failed}, one per structure or unreadable text.
      */
     public List<Embedded> embed(List<RawCif> raws, Consumer<Failure> failed) {
-        record Item(FeaturizedCrystal f, Meta meta) {
+        record Item(FeaturizedCrystal f, Meta meta, Map<Element, Double> composition) {
         }
         List<Object> results = raws.parallelStream().map(raw -> {
             List<Object> out = new ArrayList<>();
@@ -58,7 +60,7 @@ public final class CifEmbedder {
                 Structure s = p.structure();
                 try {
                     FeaturizedCrystal f = featurizer.featurize(s, p.id(), raw.origin());
-                    out.add(new Item(f, Meta.ofFormula(f.formula(), f.primSites(), sg)));
+                    out.add(new Item(f, Meta.ofFormula(f.formula(), f.primSites(), sg), s.composition()));
                 } catch (DimstreamException e) {
                     out.add(new Failure(p.id(), e.code(), oneLine(e.getMessage())));
                 }
@@ -78,7 +80,7 @@ public final class CifEmbedder {
             List<Item> part = ok.subList(from, Math.min(ok.size(), from + batch));
             float[][] e = encoder.embed(part.stream().map(Item::f).toList());
             for (int i = 0; i < part.size(); i++) {
-                out.add(new Embedded(part.get(i).f().id(), e[i], part.get(i).meta()));
+                out.add(new Embedded(part.get(i).f().id(), e[i], part.get(i).meta(), part.get(i).composition()));
             }
         }
         return out;

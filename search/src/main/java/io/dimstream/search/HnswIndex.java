@@ -224,6 +224,11 @@ public final class HnswIndex implements VectorIndex {
 
     @Override
     public List<Neighbour> search(float[] query, int k, SearchFilter filter) {
+        return search(query, k, filter, params.candidates());
+    }
+
+    /** A search with {@code candidates} instead of the configured ef-search. */
+    public List<Neighbour> search(float[] query, int k, SearchFilter filter, int candidates) {
         if (k < 1) {
             throw new SearchException(SearchException.BAD_REQUEST, "k must be >= 1, got " + k);
         }
@@ -238,7 +243,7 @@ public final class HnswIndex implements VectorIndex {
         try {
             IndexSearcher s = searchers.acquire();
             try {
-                int n = Math.max(k, params.candidates());
+                int n = Math.max(k, candidates);
                 TopDocs top = s.search(new KnnFloatVectorQuery(VEC, q, n, filterQuery(filter)), n);
                 StoredFields stored = s.storedFields();
                 List<Neighbour> out = new ArrayList<>(top.scoreDocs.length);
@@ -350,6 +355,21 @@ public final class HnswIndex implements VectorIndex {
 
     public Params params() {
         return params;
+    }
+
+    /** A read-only view of this index that searches with {@code candidates} (benchmarks: recall vs ef). */
+    public VectorIndex withCandidates(int candidates) {
+        HnswIndex self = this;
+        return new VectorIndex() {
+            @Override public void upsert(String id, float[] vector, Meta meta) { throw new UnsupportedOperationException("read-only view"); }
+            @Override public boolean updateMeta(String id, Meta meta) { throw new UnsupportedOperationException("read-only view"); }
+            @Override public boolean remove(String id) { throw new UnsupportedOperationException("read-only view"); }
+            @Override public List<Neighbour> search(float[] q, int k, SearchFilter f) { return self.search(q, k, f, candidates); }
+            @Override public int size() { return self.size(); }
+            @Override public int dimension() { return self.dimension(); }
+            @Override public String kind() { return "hnsw"; }
+            @Override public void close() { }
+        };
     }
 
     @Override
