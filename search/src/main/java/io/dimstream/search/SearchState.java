@@ -186,6 +186,12 @@ public final class SearchState implements AutoCloseable {
         return serving;
     }
 
+    /** True when the serving version holds an embedding of {@code id}. */
+    public boolean contains(String id) {
+        Serving s = serving;
+        return s != null && s.index().exact.contains(id);
+    }
+
     public Meta meta(String id) {
         return meta.get(id);
     }

@@ -6,7 +6,7 @@ import java.util.Arrays;
  * Throughput (embeddings indexed per second, over a sliding 10-second window) and freshness (time from a
  * structure's submission to its embedding being searchable here, over the last 10,000 live embeddings).
  */
-final class Stats {
+public final class Stats {
 
     private static final int WINDOW_S = 10;
     private final long[] perSecond = new long[WINDOW_S + 1];
@@ -39,7 +39,7 @@ final class Stats {
     }
 
     /** Embeddings indexed per second over the last 10 full seconds. */
-    synchronized double throughput(long nowMs) {
+    public synchronized double throughput(long nowMs) {
         roll(nowMs / 1000);
         long sum = 0;
         for (int i = 1; i <= WINDOW_S; i++) {
@@ -48,12 +48,12 @@ final class Stats {
         return sum / (double) WINDOW_S;
     }
 
-    synchronized long total() {
+    public synchronized long total() {
         return total;
     }
 
     /** Freshness percentile in ms over the recent live embeddings, or -1 when there are none. */
-    synchronized long freshnessPercentile(double p) {
+    public synchronized long freshnessPercentile(double p) {
         if (freshCount == 0) {
             return -1;
         }
@@ -62,7 +62,7 @@ final class Stats {
         return a[Math.min(a.length - 1, (int) Math.ceil(p * a.length) - 1 < 0 ? 0 : (int) Math.ceil(p * a.length) - 1)];
     }
 
-    synchronized int freshnessCount() {
+    public synchronized int freshnessCount() {
         return freshCount;
     }
 }

@@ -95,6 +95,10 @@ public final class SearchBench implements Callable<Integer> {
     @Option(names = "--test", paramLabel = "CSV", description = "Query CIFs of the quality check (e.g. shared val.csv.gz).")
     Path test;
 
+    @Option(names = "--duplicates", description = "Nearest-neighbour distances of the real corpus: how many fall under each"
+            + " near-duplicate threshold, and how many of those pairs share formula and prototype (needs --data, --prototypes).")
+    boolean duplicates;
+
     @Option(names = "--threads", defaultValue = "1", description = "ONNX Runtime threads when embedding (default: ${DEFAULT-VALUE}).")
     int threads;
 
@@ -110,7 +114,12 @@ public final class SearchBench implements Callable<Integer> {
             writeEmbeddings(corpus, saveEmbeddings);
         }
         for (int size : sizes) {
-            measure(corpus, size);
+            if (size > 0) {
+                measure(corpus, size);
+            }
+        }
+        if (duplicates) {
+            duplicates(corpus);
         }
         if (prototypes != null && test != null) {
             quality(corpus);
@@ -341,6 +350,47 @@ public final class SearchBench implements Callable<Integer> {
             row("embedding, exact", "cosine", exactCos);
             row("composition statistics, exact", "Euclidean, standardized", compE);
             row("composition statistics, exact", "cosine", compC);
+        }
+    }
+
+    /** For thresholds 1e-6 .. 1e-1: structures whose nearest other structure is closer, and whether the pair is alike. */
+    private void duplicates(Corpus corpus) throws IOException {
+        if (corpus.embedded().isEmpty()) {
+            System.out.println("bench search: --duplicates needs --data (formulas), not --embeddings: skipped");
+            return;
+        }
+        Map<String, PrototypeCheck.Prototype> protos = prototypes == null ? Map.of() : PrototypeCheck.readPrototypes(prototypes);
+        ExactIndex exact = new ExactIndex();
+        for (CifEmbedder.Embedded e : corpus.embedded()) {
+            exact.upsert(e.id(), e.vector(), e.meta());
+        }
+        double[] thresholds = {1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1};
+        int[] under = new int[thresholds.length];
+        int[] sameFormula = new int[thresholds.length];
+        int[] sameProto = new int[thresholds.length];
+        double[] nn = new double[corpus.embedded().size()];
+        int i = 0;
+        for (CifEmbedder.Embedded e : corpus.embedded()) {
+            Neighbour n = exact.search(e.vector(), 1, SearchFilter.excluding(e.id())).get(0);
+            nn[i++] = n.distance();
+            Meta other = exact.meta(n.id());
+            for (int t = 0; t < thresholds.length; t++) {
+                if (n.distance() <= thresholds[t]) {
+                    under[t]++;
+                    sameFormula[t] += e.meta().formula().equals(other.formula()) ? 1 : 0;
+                    String a = key(protos, e.id());
+                    sameProto[t] += !a.isEmpty() && a.equals(key(protos, n.id())) ? 1 : 0;
+                }
+            }
+        }
+        Arrays.sort(nn);
+        System.out.printf(Locale.ROOT, "bench search: nearest-neighbour cosine distance over %d structures: min %.2e, p1 %.2e,"
+                + " p10 %.2e, median %.2e%n", nn.length, nn[0], nn[nn.length / 100], nn[nn.length / 10], nn[nn.length / 2]);
+        System.out.println("| threshold | structures with a neighbour this close | same reduced formula | same prototype |");
+        System.out.println("|---|---|---|---|");
+        for (int t = 0; t < thresholds.length; t++) {
+            System.out.printf(Locale.ROOT, "| %.0e | %d (%.2f %%) | %d | %d |%n", thresholds[t], under[t], 100.0 * under[t] / nn.length,
+                    sameFormula[t], sameProto[t]);
         }
     }
 

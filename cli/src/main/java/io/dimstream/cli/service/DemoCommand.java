@@ -89,6 +89,13 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--train-seconds", defaultValue = "30", description = "Training budget per version (default ${DEFAULT-VALUE}).")
     int trainSeconds;
 
+    @Option(names = "--search-port", defaultValue = "0",
+            description = "Port of the similar-structure search page and API on 127.0.0.1 (0 = any free port, printed).")
+    int searchPort;
+
+    @Option(names = "--keep-running", description = "After the summary, keep the broker, streams app and search page up until Ctrl-C.")
+    boolean keepRunning;
+
     /** Label columns of the bundled sample predicted from the embeddings. */
     static final List<String> PROPERTIES = List.of("band_gap", "formation_energy_per_atom");
     /** Share of the structures whose labels are withheld from the predictor and scored (stable id hash). */
@@ -167,8 +174,21 @@ public final class DemoCommand implements Callable<Integer> {
             tp.put(TrainerConfig.GATE_TOLERANCE, "0.05");
             TrainerConfig tcfg = new TrainerConfig(tp);
 
+            Map<String, String> search = new HashMap<>();
+            search.put("bootstrap.servers", bs);
+            search.put(io.dimstream.search.SearchConfig.STREAMS_APP_ID, "dimstream-demo");
+            search.put(io.dimstream.search.SearchConfig.DATA_DIR, dir.resolve("search").toAbsolutePath().toString());
+            search.put(io.dimstream.search.SearchConfig.HTTP_PORT, String.valueOf(searchPort));
+            search.put(io.dimstream.search.SearchConfig.COMMIT_INTERVAL_MS, "2000");
+            Path sg = io.dimstream.trainer.BaseModel.home().resolve("tools/data/prototypes.csv.gz");
+            if (Files.isRegularFile(sg)) {
+                search.put(io.dimstream.search.SearchConfig.SPACEGROUPS_FILE, sg.toString());
+            }
+
             long ingestStart = System.nanoTime();
             try (StreamsApp app = StreamsMain.create(scfg);
+                 io.dimstream.search.SearchService searchService =
+                         new io.dimstream.search.SearchService(new io.dimstream.search.SearchConfig(search)).start();
                  io.dimstream.streams.ops.StreamsOps ops = io.dimstream.streams.ops.StreamsOps.attach(app, scfg);
                  TrainerService trainer = new TrainerService(tcfg, CandidateTrainers.create(tcfg));
                  KafkaProducer<String, byte[]> producer = producer(bs)) {
@@ -181,6 +201,7 @@ public final class DemoCommand implements Callable<Integer> {
                     throw new IllegalStateException("streams app did not reach RUNNING");
                 }
                 say("streams app running (exactly_once_v2); no model yet: features flow, embeddings wait");
+                say("similar-structure search page: %s", searchService.url());
 
                 // phase 1: first batch of structures, before any model exists
                 produce(producer, topics.raw(), sample.subList(0, first));
@@ -248,16 +269,51 @@ public final class DemoCommand implements Callable<Integer> {
                 Thread.sleep(1500); // let the last transactions commit
                 PredictionReport predictions = predict(bs, sample.subList(0, first + second),
                         app.models().currentVersion().orElse(0));
+                int serving = app.models().currentVersion().orElse(0);
+                waitFor("the search index to serve v" + serving, () -> searchService.state().serving() != null
+                                && searchService.state().serving().version() == serving && searchService.caughtUp()
+                                && searchService.state().pending().isEmpty(),
+                        () -> "search: " + searchService.state().sizes() + ", " + searchService.backfillSignal(),
+                        Duration.ofMinutes(2));
                 summary(bs, topics, app, (System.nanoTime() - ingestStart) / 1e9, predictions);
+                searchSummary(searchService, sample.subList(0, first + second));
                 if (ops.server() != null) {
                     System.out.println("metrics on " + ops.server().url("/metrics") + " (dimstream_records_*, dimstream_model_*):");
                     ops.metrics().scrape().lines().filter(l -> l.startsWith("dimstream_records_")
                             || l.startsWith("dimstream_model_")).forEach(l -> System.out.println("  " + l));
                 }
+                if (keepRunning) {
+                    say("kept running: search page %s (broker %s); Ctrl-C to stop", searchService.url(), bs);
+                    java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
+                    Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "demo-stop"));
+                    stop.await();
+                }
             }
         }
         say("done");
         return 0;
+    }
+
+    /** A similar-structure search in the summary: the 5 nearest of one structure, by id, in the serving version. */
+    private static void searchSummary(io.dimstream.search.SearchService svc, List<RawCif> ingested) {
+        var st = svc.state();
+        System.out.printf("similar-structure search (%s): serving v%d, embeddings per version %s, ingest -> searchable"
+                        + " p50/p99 %d/%d ms (%d live embeddings)%n", svc.url(), st.serving().version(), st.sizes(),
+                st.stats().freshnessPercentile(0.5), st.stats().freshnessPercentile(0.99), st.stats().freshnessCount());
+        for (RawCif r : ingested) {
+            if (st.contains(r.id())) {
+                var res = st.byId(r.id(), 5, io.dimstream.search.SearchFilter.NONE, false);
+                io.dimstream.search.Meta q = st.meta(r.id());
+                System.out.printf("  the 5 nearest of %s (%s), cosine distance, HNSW index:%n", r.id(), q == null ? "?" : q.formula());
+                for (var n : res.neighbours()) {
+                    io.dimstream.search.Meta m = st.meta(n.id());
+                    System.out.printf("    %-14s %-16s %.5f  space group %s%n", n.id(), m == null ? "?" : m.formula(),
+                            n.distance(), m == null || m.spaceGroup() == null ? "?" : m.spaceGroup());
+                }
+                System.out.printf("  (the page: %s?id=%s)%n", svc.url(), r.id());
+                return;
+            }
+        }
     }
 
     /** Held-out scores per property, with the predict-the-training-mean baseline on the same ids. */

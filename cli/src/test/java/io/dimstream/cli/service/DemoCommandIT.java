@@ -69,6 +69,26 @@ class DemoCommandIT {
         assertTrue(Long.parseLong(pub.group(1)) >= 2 * 180, "predictions published " + pub.group(1));
         assertTrue(out.matches("(?s).*crystals\\.labels\\s+\\d+\\b.*"), out);
         assertTrue(!out.contains("did NOT settle"), out);
+
+        // the search service followed the run: it serves the last version with every structure, and a search is shown
+        Matcher search = Pattern.compile("similar-structure search \\(http://127\\.0\\.0\\.1:\\d+/\\): serving v(\\d+), "
+                + "embeddings per version \\{(\\d+)=(\\d+)\\}").matcher(out);
+        assertTrue(search.find(), "search summary line\n" + out);
+        assertEquals(search.group(1), search.group(2));
+        assertEquals("180", search.group(3), "every structure is searchable in the serving version");
+        Matcher nearest = Pattern.compile("the 5 nearest of (\\S+) \\((\\S+)\\)").matcher(out);
+        assertTrue(nearest.find(), out);
+        Matcher rows = Pattern.compile("(?m)^    (mp-\\d+)\\s+\\S+\\s+(\\d\\.\\d{5})  space group").matcher(out);
+        int n = 0;
+        double prev = -1;
+        while (rows.find()) {
+            n++;
+            double d = Double.parseDouble(rows.group(2));
+            assertTrue(d >= prev, "ascending distances");
+            prev = d;
+            assertTrue(!rows.group(1).equals(nearest.group(1)), "the query itself is excluded");
+        }
+        assertEquals(5, n, out);
     }
 
     @Test
