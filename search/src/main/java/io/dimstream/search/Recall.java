@@ -29,6 +29,28 @@ public final class Recall {
         return n == 0 ? Double.NaN : sum / n;
     }
 
+    /**
+     * Recall@k counting ties: an approximate hit counts when its distance is within 1e-6 of the exact k-th
+     * distance or nearer (several corpus entries at the same distance, e.g. duplicate structures, are
+     * interchangeable; the id-based {@link #at} counts only the ones exact search happened to pick).
+     */
+    public static double atWithTies(VectorIndex approx, VectorIndex exact, float[][] vectors, String[] ids, int queries, int k) {
+        double sum = 0;
+        int n = Math.min(queries, vectors.length);
+        for (int i = 0; i < n; i++) {
+            SearchFilter f = SearchFilter.excluding(ids[i]);
+            List<Neighbour> truth = exact.search(vectors[i], k, f);
+            if (truth.isEmpty()) {
+                sum += 1;
+                continue;
+            }
+            double kth = truth.get(truth.size() - 1).distance();
+            long hit = approx.search(vectors[i], k, f).stream().filter(x -> x.distance() <= kth + 1e-6).count();
+            sum += Math.min(hit, truth.size()) / (double) truth.size();
+        }
+        return n == 0 ? Double.NaN : sum / n;
+    }
+
     /** {@link #at(VectorIndex, VectorIndex, float[][], String[], int, int)} with ids {@code mp-%05d}. */
     static double at(VectorIndex approx, VectorIndex exact, float[][] vectors, int queries, int k) {
         String[] ids = new String[vectors.length];

@@ -120,7 +120,9 @@ public final class SearchState implements AutoCloseable {
         if (s == null) {
             serving = new Serving(version, vi);
         }
-        stats.indexed(nowMs, submittedAtMs, !backfill);
+        // freshness: live records submitted while this version was already indexed here (not those that waited for
+        // the first model, nor the backlog read after a restart)
+        stats.indexed(nowMs, submittedAtMs, !backfill && submittedAtMs >= vi.openedAtMs);
         return vi;
     }
 

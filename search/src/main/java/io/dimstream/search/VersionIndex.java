@@ -20,6 +20,8 @@ final class VersionIndex implements AutoCloseable {
     final Path dir;
     final ExactIndex exact = new ExactIndex();
     final HnswIndex hnsw;
+    /** Wall time this process opened the index: freshness counts only structures submitted after it. */
+    final long openedAtMs = System.currentTimeMillis();
 
     private VersionIndex(int version, Path dir, HnswIndex hnsw) {
         this.version = version;

@@ -181,8 +181,9 @@ public final class SearchBench implements Callable<Integer> {
                 {
                     VectorIndex idx = hnsw.withCandidates(c);
                     double recall = Recall.at(idx, exact, qv, qid, nq, k);
-                    System.out.printf(Locale.ROOT, "bench search:   candidates %d: recall@%d vs exact = %.4f (%d queries)%n",
-                            c, k, recall, nq);
+                    double ties = Recall.atWithTies(idx, exact, qv, qid, nq, k);
+                    System.out.printf(Locale.ROOT, "bench search:   candidates %d: recall@%d vs exact = %.4f by id, %.4f counting"
+                            + " equal-distance ties (%d queries)%n", c, k, recall, ties, nq);
                     if (!recallOnly) {
                         latency("HNSW (candidates " + c + ")", idx, qv, qid);
                     }
