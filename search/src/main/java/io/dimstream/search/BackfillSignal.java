@@ -50,6 +50,11 @@ public final class BackfillSignal {
         }
     }
 
+    /** True once the changelog topic exists (the streams app has started with this application id). */
+    public synchronized boolean known() {
+        return partitionCount > 0;
+    }
+
     /** True when the backfill of {@code version} is complete in every task (every partition known). */
     public synchronized boolean complete(int version) {
         if (partitionCount == 0 || partitions.size() < partitionCount) {

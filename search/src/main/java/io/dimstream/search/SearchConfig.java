@@ -35,7 +35,7 @@ public final class SearchConfig extends ServiceConfig {
     public static final String MAX_K = "max.k";
 
     /** Default near-duplicate threshold on the cosine distance (see docs/search.md, "Near duplicates"). */
-    public static final double DEFAULT_DUPLICATE_THRESHOLD = 1e-4;
+    public static final double DEFAULT_DUPLICATE_THRESHOLD = 1e-5;
 
     public static final ConfigDef CONFIG_DEF = configDef();
 

@@ -341,7 +341,14 @@ public final class SearchService implements AutoCloseable {
             if (state.serving() != null && state.serving().version() == v) {
                 continue;
             }
-            if (!signal.complete(v)) {
+            boolean complete = signal.complete(v);
+            if (!complete && !signal.known() && caughtUp && state.serving() != null) {
+                // no backfill-progress changelog (another application id, or the streams app was never started with
+                // it): fall back on coverage — the new version holds at least as many ids as the serving one
+                Map<Integer, Integer> sizes = state.sizes();
+                complete = sizes.getOrDefault(v, 0) >= sizes.getOrDefault(state.serving().version(), Integer.MAX_VALUE);
+            }
+            if (!complete) {
                 continue;
             }
             Map<TopicPartition, Long> target = switchAt.computeIfAbsent(v, x -> {
