@@ -72,6 +72,7 @@ public final class SearchConfig extends ServiceConfig {
                 .define(MAX_K, Type.INT, 1000, Range.between(1, 100_000), Importance.LOW, "Largest k a request may ask for.");
         defineTopicCreation(d, "search service");
         defineTopicNames(d);
+        io.dimstream.core.ops.OpsConfigDef.addTo(d, SearchOps.PORT); // metrics.port, metrics.bind.address, ...
         return d;
     }
 

@@ -205,7 +205,8 @@ public final class SearchService implements AutoCloseable {
             List<TopicPartition> assigned = new ArrayList<>();
             boolean changelogAssigned = assign(consumer, followed, assigned, saved);
             Map<TopicPartition, Long> startEnd = consumer.endOffsets(assigned);
-            LOG.info("search: following {} ({}; serving {})", byName.keySet(), saved.isEmpty() ? "from the beginning"
+            LOG.info("search: following {} ({}; serving {})", assigned.stream().map(TopicPartition::topic).distinct().sorted().toList(),
+                    saved.isEmpty() ? "from the beginning"
                     : "from the checkpoint", state.serving() == null ? "nothing yet" : "v" + state.serving().version());
             long lastCommit = System.currentTimeMillis();
             long lastChangelogCheck = System.currentTimeMillis();

@@ -34,7 +34,6 @@ public final class SearchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Map<String, String> o = kafka.overrides();
-        o.remove("metrics.port"); // /health and /ready are served on the HTTP port
         if (port != null) {
             o.put(SearchConfig.HTTP_PORT, String.valueOf(port));
         }
@@ -45,8 +44,10 @@ public final class SearchCommand implements Callable<Integer> {
             o.put(SearchConfig.DATA_DIR, dataDir);
         }
         SearchService svc;
+        SearchConfig cfg;
         try {
-            svc = new SearchService(SearchConfig.load(kafka.config(), o)).start();
+            cfg = SearchConfig.load(kafka.config(), o);
+            svc = new SearchService(cfg).start();
         } catch (DimstreamException e) {
             System.err.println("search: " + e.code() + ": " + e.getMessage());
             return 2;
@@ -55,11 +56,20 @@ public final class SearchCommand implements Callable<Integer> {
             return 2;
         }
         System.out.println("search: page and API on " + svc.url());
-        Thread hook = new Thread(svc::close, "dimstream-search-shutdown");
+        io.dimstream.search.SearchOps ops = new io.dimstream.search.SearchOps(svc, cfg,
+                io.dimstream.core.ops.OpsConfig.from(cfg.originals(), io.dimstream.search.SearchOps.PORT));
+        if (ops.server() != null) {
+            System.out.println("search: metrics on " + ops.server().url("/metrics"));
+        }
+        Thread hook = new Thread(() -> {
+            svc.close();
+            ops.close();
+        }, "dimstream-search-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         svc.await();
         Throwable failure = svc.failure();
         svc.close();
+        ops.close();
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException e) {
