@@ -301,8 +301,9 @@ public final class SearchService implements AutoCloseable {
     private void onEmbedding(ConsumerRecord<String, byte[]> r) {
         CrystalEmbedding e = embSerde.fromBytes(r.value());
         long submitted = e.getSubmittedAt() == null ? 0 : e.getSubmittedAt().toEpochMilli();
+        long embedded = e.getEmbeddedAt() == null ? 0 : e.getEmbeddedAt().toEpochMilli();
         VersionIndex vi = state.onEmbedding(e.getId(), e.getModelName(), e.getModelVersion(), Vectors.of(e.getEmbedding()),
-                e.getBackfill(), submitted, System.currentTimeMillis());
+                e.getBackfill(), submitted, embedded, System.currentTimeMillis());
         SearchState.Serving s = state.serving();
         if (duplicates != null && vi != null && !e.getBackfill() && s != null && s.index() == vi) {
             liveOfServing.add(e.getId());

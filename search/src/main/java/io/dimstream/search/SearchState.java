@@ -100,7 +100,7 @@ public final class SearchState implements AutoCloseable {
      * went into, or null when ignored (another model, or older than the serving version).
      */
     public VersionIndex onEmbedding(String id, String model, int version, float[] vector, boolean backfill,
-                                    long submittedAtMs, long nowMs) {
+                                    long submittedAtMs, long embeddedAtMs, long nowMs) {
         if (!modelName.equals(model)) {
             return null;
         }
@@ -111,6 +111,9 @@ public final class SearchState implements AutoCloseable {
         VersionIndex vi = versions.get(version);
         if (vi == null) {
             vi = VersionIndex.open(dataDir, version, params);
+            if (embeddedAtMs > 0) {
+                vi.servingSinceMs = embeddedAtMs;
+            }
             versions.put(version, vi);
             LOG.info("search: first embedding of {} v{}{}", model, version, s == null ? " (nothing serving: serves now)"
                     : " (serving v" + s.version() + " until its backfill completes)");
@@ -120,9 +123,9 @@ public final class SearchState implements AutoCloseable {
         if (s == null) {
             serving = new Serving(version, vi);
         }
-        // freshness: live records submitted while this version was already indexed here (not those that waited for
-        // the first model, nor the backlog read after a restart)
-        stats.indexed(nowMs, submittedAtMs, !backfill && submittedAtMs >= vi.openedAtMs);
+        // freshness: live records submitted while this version was already embedding (not those that waited for the
+        // first model, nor the backlog read after a restart)
+        stats.indexed(nowMs, submittedAtMs, !backfill && submittedAtMs >= vi.servingSinceMs);
         return vi;
     }
 

@@ -20,8 +20,12 @@ final class VersionIndex implements AutoCloseable {
     final Path dir;
     final ExactIndex exact = new ExactIndex();
     final HnswIndex hnsw;
-    /** Wall time this process opened the index: freshness counts only structures submitted after it. */
-    final long openedAtMs = System.currentTimeMillis();
+    /**
+     * Since when this version embeds new structures, as far as this process knows: the {@code embeddedAt} of its
+     * first record seen here, or the time the index was reopened after a restart. Freshness counts only live
+     * structures submitted after it (not those that waited for the first model, nor the backlog of a restart).
+     */
+    volatile long servingSinceMs = System.currentTimeMillis();
 
     private VersionIndex(int version, Path dir, HnswIndex hnsw) {
         this.version = version;

@@ -29,10 +29,10 @@ class SearchStateTest {
             assertThrows(SearchException.class, () -> s.byId("a", 5, SearchFilter.NONE, false));
             s.onFeatures("a", "NaCl", 2);
             s.onFeatures("b", "KCl", 2);
-            assertNotNull(s.onEmbedding("a", MODEL, 1, new float[] {1, 0, 0}, true, 0, 1000));
-            assertNotNull(s.onEmbedding("b", MODEL, 1, new float[] {0.9f, 0.1f, 0}, true, 0, 1000));
-            assertNotNull(s.onEmbedding("c", MODEL, 1, new float[] {0, 1, 0}, false, 500, 1000));
-            assertNull(s.onEmbedding("d", "other-model", 1, new float[] {1, 0, 0}, false, 0, 1000));
+            assertNotNull(s.onEmbedding("a", MODEL, 1, new float[] {1, 0, 0}, true, 0, 0, 1000));
+            assertNotNull(s.onEmbedding("b", MODEL, 1, new float[] {0.9f, 0.1f, 0}, true, 0, 0, 1000));
+            assertNotNull(s.onEmbedding("c", MODEL, 1, new float[] {0, 1, 0}, false, 500, 500, 1000));
+            assertNull(s.onEmbedding("d", "other-model", 1, new float[] {1, 0, 0}, false, 0, 0, 1000));
             s.refresh();
             assertEquals(1, s.serving().version(), "nothing served: the first version serves at once");
             SearchState.Result r = s.byId("a", 5, SearchFilter.NONE, false);
@@ -49,8 +49,8 @@ class SearchStateTest {
             }
 
             // v2 arrives (backfill): the old version keeps serving
-            s.onEmbedding("a", MODEL, 2, new float[] {0, 0, 1}, true, 0, 2000);
-            s.onEmbedding("b", MODEL, 2, new float[] {0, 0.1f, 1}, true, 0, 2000);
+            s.onEmbedding("a", MODEL, 2, new float[] {0, 0, 1}, true, 0, 0, 2000);
+            s.onEmbedding("b", MODEL, 2, new float[] {0, 0.1f, 1}, true, 0, 0, 2000);
             s.refresh();
             assertEquals(1, s.serving().version());
             assertEquals(List.of(2), s.pending());
@@ -61,7 +61,7 @@ class SearchStateTest {
             assertEquals(List.of(), s.pending());
             assertEquals(Map.of(2, 2), s.sizes());
             assertThrows(SearchException.class, () -> s.byId("c", 1, SearchFilter.NONE, false), "c has no v2 embedding yet");
-            assertNull(s.onEmbedding("c", MODEL, 1, new float[] {0, 1, 0}, false, 0, 3000), "a late v1 record is ignored");
+            assertNull(s.onEmbedding("c", MODEL, 1, new float[] {0, 1, 0}, false, 0, 0, 3000), "a late v1 record is ignored");
             s.onDeadLetter("parse/cif.missing_cell");
             s.onDeadLetter("parse/cif.missing_cell");
             assertTrue(Files.isDirectory(dir.resolve("v1")));
@@ -84,10 +84,22 @@ class SearchStateTest {
     @Test
     void aQueryEmbeddedWithAnotherVersionIsRefused(@TempDir Path dir) {
         try (SearchState s = open(dir)) {
-            s.onEmbedding("a", MODEL, 3, new float[] {1, 0}, false, 0, 0);
+            s.onEmbedding("a", MODEL, 3, new float[] {1, 0}, false, 0, 0, 0);
             SearchException e = assertThrows(SearchException.class, () -> s.byVector("q", 2, new float[] {1, 0}, 1, SearchFilter.NONE, true));
             assertEquals(SearchException.NOT_SERVING, e.code());
             assertEquals("a", s.byVector("q", 3, new float[] {1, 0.2f}, 1, SearchFilter.NONE, true).neighbours().get(0).id());
+        }
+    }
+
+    @Test
+    void freshnessCountsLiveStructuresSubmittedWhileTheirVersionEmbedded(@TempDir Path dir) {
+        try (SearchState s = open(dir)) {
+            s.onEmbedding("waited", MODEL, 5, new float[] {1, 0}, false, 400, 1000, 1100);  // arrived before the model
+            s.onEmbedding("fresh", MODEL, 5, new float[] {0, 1}, false, 1500, 1550, 1700);  // 200 ms to searchable
+            s.onEmbedding("old", MODEL, 5, new float[] {1, 1}, true, 1600, 1650, 1800);     // backfill: not freshness
+            assertEquals(1, s.stats().freshnessCount());
+            assertEquals(200, s.stats().freshnessPercentile(0.5));
+            assertEquals(3, s.stats().total());
         }
     }
 
