@@ -41,6 +41,8 @@ public final class SearchState implements AutoCloseable {
     private final Map<String, LongAdder> deadLetters = new ConcurrentHashMap<>();
     final Stats stats = new Stats();
     private volatile long switches;
+    /** submittedAt of live embeddings indexed since the last refresh (they become searchable with it). */
+    private final List<Long> awaitingRefresh = new ArrayList<>();
 
     /**
      * Opens the state in {@code dataDir}: the metadata index (with the checkpoint) and every version's index
@@ -125,7 +127,12 @@ public final class SearchState implements AutoCloseable {
         }
         // freshness: live records submitted while this version was already embedding (not those that waited for the
         // first model, nor the backlog read after a restart)
-        stats.indexed(nowMs, submittedAtMs, !backfill && submittedAtMs >= vi.servingSinceMs);
+        stats.indexed(nowMs);
+        if (!backfill && submittedAtMs > 0 && submittedAtMs >= vi.servingSinceMs) {
+            synchronized (awaitingRefresh) {
+                awaitingRefresh.add(submittedAtMs);
+            }
+        }
         return vi;
     }
 
@@ -157,9 +164,20 @@ public final class SearchState implements AutoCloseable {
         LOG.info("search: switched from v{} to v{} ({} embeddings)", old == null ? -1 : old.version(), version, vi.size());
     }
 
+    /** Makes the latest updates searchable (and records their freshness). */
     public void refresh() {
         for (VersionIndex vi : versions.values()) {
             vi.refresh();
+        }
+        markSearchable(System.currentTimeMillis());
+    }
+
+    void markSearchable(long nowMs) {
+        synchronized (awaitingRefresh) {
+            for (long submitted : awaitingRefresh) {
+                stats.searchable(nowMs, submitted);
+            }
+            awaitingRefresh.clear();
         }
     }
 

@@ -4,7 +4,8 @@ import java.util.Arrays;
 
 /**
  * Throughput (embeddings indexed per second, over a sliding 10-second window) and freshness (time from a
- * structure's submission to its embedding being searchable here, over the last 10,000 live embeddings).
+ * structure's submission to its embedding being searchable here, i.e. after the index refresh that made it
+ * visible, over the last 10,000 live embeddings).
  */
 public final class Stats {
 
@@ -16,16 +17,27 @@ public final class Stats {
     private int freshNext;
     private long total;
 
-    synchronized void indexed(long nowMs, long submittedAtMs, boolean live) {
+    /** One embedding indexed (throughput). */
+    synchronized void indexed(long nowMs) {
         long s = nowMs / 1000;
         roll(s);
         perSecond[(int) (s % perSecond.length)]++;
         total++;
-        if (live && submittedAtMs > 0 && nowMs >= submittedAtMs) {
+    }
+
+    /** A live structure submitted at {@code submittedAtMs} became searchable at {@code nowMs} (freshness). */
+    synchronized void searchable(long nowMs, long submittedAtMs) {
+        if (submittedAtMs > 0 && nowMs >= submittedAtMs) {
             freshness[freshNext] = nowMs - submittedAtMs;
             freshNext = (freshNext + 1) % freshness.length;
             freshCount = Math.min(freshCount + 1, freshness.length);
         }
+    }
+
+    /** Forgets the freshness samples (a benchmark's warm-up). */
+    public synchronized void resetFreshness() {
+        freshCount = 0;
+        freshNext = 0;
     }
 
     private void roll(long s) {

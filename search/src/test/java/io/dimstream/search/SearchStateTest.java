@@ -95,8 +95,10 @@ class SearchStateTest {
     void freshnessCountsLiveStructuresSubmittedWhileTheirVersionEmbedded(@TempDir Path dir) {
         try (SearchState s = open(dir)) {
             s.onEmbedding("waited", MODEL, 5, new float[] {1, 0}, false, 400, 1000, 1100);  // arrived before the model
-            s.onEmbedding("fresh", MODEL, 5, new float[] {0, 1}, false, 1500, 1550, 1700);  // 200 ms to searchable
+            s.onEmbedding("fresh", MODEL, 5, new float[] {0, 1}, false, 1500, 1550, 1600);  // searchable at 1700: 200 ms
             s.onEmbedding("old", MODEL, 5, new float[] {1, 1}, true, 1600, 1650, 1800);     // backfill: not freshness
+            assertEquals(0, s.stats().freshnessCount(), "searchable only after the refresh");
+            s.markSearchable(1700);
             assertEquals(1, s.stats().freshnessCount());
             assertEquals(200, s.stats().freshnessPercentile(0.5));
             assertEquals(3, s.stats().total());

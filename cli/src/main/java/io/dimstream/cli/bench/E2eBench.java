@@ -116,6 +116,9 @@ public final class E2eBench implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "cpu", description = "Encoder device: auto, cpu, cuda:N (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Option(names = "--search", description = "Also run the search service and report ingest → searchable p50/p99 (freshness).")
+    boolean search;
+
     @Option(names = "--timeout-s", defaultValue = "600", description = "Give up after this long (default: ${DEFAULT-VALUE}).")
     long timeoutS;
 
@@ -203,12 +206,36 @@ public final class E2eBench implements Callable<Integer> {
                     }
                     System.out.printf("model %s v%d serving (%d ONNX bytes); ops endpoint %s%n", MODEL, model.getVersion(),
                             model.getOnnx().remaining(), ops.server().url("/metrics"));
+                    io.dimstream.search.SearchService searchService = null;
+                    if (search) {
+                        Map<String, String> sp = new HashMap<>();
+                        sp.put("bootstrap.servers", bootstrap);
+                        sp.put(io.dimstream.search.SearchConfig.STREAMS_APP_ID, "bench-e2e");
+                        sp.put(io.dimstream.search.SearchConfig.DATA_DIR, work.resolve("search").toString());
+                        sp.put(io.dimstream.search.SearchConfig.HTTP_PORT, "0");
+                        sp.put("topics.create", "false");
+                        searchService = new io.dimstream.search.SearchService(new io.dimstream.search.SearchConfig(sp)).start();
+                        System.out.printf("search service on %s%n", searchService.url());
+                    }
                     Result warm = phase("warmup", samples, 0, warmup, 0, producer, bootstrap, topics);
                     System.out.printf("warm-up: %d embedded in %.1f s%n", warm.embedded, warm.seconds);
+                    if (searchService != null) {
+                        awaitIndexed(searchService, warm.embedded);
+                        searchService.state().stats().resetFreshness();
+                    }
+                    long indexedBefore = searchService == null ? 0 : searchService.state().stats().total();
                     Result r = phase("m", samples, warmup, structures, rate, producer, bootstrap, topics);
                     Timer inf = ops.metrics().registry().find(CounterMetrics.INFERENCE).timer();
                     var batches = ops.metrics().registry().find(CounterMetrics.BATCH_SIZE).tag("mode", "live").summary();
                     report(r, inf, batches);
+                    if (searchService != null) {
+                        awaitIndexed(searchService, indexedBefore + r.embedded);
+                        var st = searchService.state().stats();
+                        System.out.printf("| **ingest → searchable in the search service, p50 / p99** | **%d / %d ms** (%d live "
+                                + "embeddings; submittedAt → visible after the index refresh; HNSW) |%n",
+                                st.freshnessPercentile(0.5), st.freshnessPercentile(0.99), st.freshnessCount());
+                        searchService.close();
+                    }
                 } finally {
                     app.close();
                 }
@@ -217,6 +244,14 @@ public final class E2eBench implements Callable<Integer> {
             deleteQuietly(work);
         }
         return 0;
+    }
+
+    /** Waits (at most 60 s) until the search service has indexed {@code n} embeddings. */
+    private static void awaitIndexed(io.dimstream.search.SearchService svc, long n) throws InterruptedException {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (svc.state().stats().total() < n && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
     }
 
     private ModelVersion model(List<Sample> samples) throws Exception {
