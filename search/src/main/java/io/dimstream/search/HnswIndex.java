@@ -180,12 +180,44 @@ public final class HnswIndex implements VectorIndex {
     }
 
     /**
-     * Lucene cannot change a document in place: the caller gives the vector again. Here only for the
-     * interface's contract; the service re-upserts with the vector it keeps.
+     * Lucene does not change a document in place: the id's vector is read back from the last refreshed view
+     * and the document rewritten with the new metadata. False when the id is not in that view.
      */
     @Override
     public boolean updateMeta(String id, Meta meta) {
-        throw new UnsupportedOperationException("HnswIndex.updateMeta: upsert the vector with the new metadata");
+        float[] v = vector(id);
+        if (v == null) {
+            return false;
+        }
+        upsert(id, v, meta);
+        return true;
+    }
+
+    /** The unit vector stored for {@code id} as of the last refresh, or null. */
+    public float[] vector(String id) {
+        try {
+            IndexSearcher s = searchers.acquire();
+            try {
+                TopDocs hit = s.search(new TermQuery(new Term(ID, id)), 1);
+                if (hit.scoreDocs.length == 0) {
+                    return null;
+                }
+                int doc = hit.scoreDocs[0].doc;
+                for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
+                    if (doc >= leaf.docBase && doc < leaf.docBase + leaf.reader().maxDoc()) {
+                        FloatVectorValues vv = leaf.reader().getFloatVectorValues(VEC);
+                        if (vv != null && vv.advance(doc - leaf.docBase) == doc - leaf.docBase) {
+                            return vv.vectorValue().clone();
+                        }
+                    }
+                }
+                return null;
+            } finally {
+                searchers.release(s);
+            }
+        } catch (IOException e) {
+            throw new SearchException(SearchException.INDEX_IO, "index read failed: " + e.getMessage(), e);
+        }
     }
 
     @Override

@@ -88,6 +88,15 @@ class HnswIndexTest {
             assertEquals(Set.of("K", "Cl"), metas.get(TestVectors.id(0)).elements());
             assertEquals("Fm-3m", metas.get(TestVectors.id(5)).spaceGroup());
             assertEquals(TestVectors.id(0), again.search(v[1], 2, SearchFilter.excluding(TestVectors.id(1))).get(0).id());
+            // metadata replaced in place (the vector read back): now found by an element filter
+            SearchFilter li = new SearchFilter(Set.of("Li"), Set.of(), 0, Integer.MAX_VALUE, 0, Integer.MAX_VALUE, null);
+            assertTrue(again.search(v[7], 5, li).isEmpty());
+            assertTrue(again.updateMeta(TestVectors.id(7), Meta.ofFormula("LiF", 2, null)));
+            again.refresh();
+            List<Neighbour> found = again.search(v[3], 5, li);
+            assertEquals(List.of(TestVectors.id(7)), found.stream().map(Neighbour::id).toList());
+            assertEquals(Vectors.cosineDistance(v[3], v[7]), found.get(0).distance(), 1e-5);
+            assertEquals(false, again.updateMeta("no-such-id", Meta.UNKNOWN));
         }
     }
 }
