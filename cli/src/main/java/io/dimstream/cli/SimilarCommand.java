@@ -32,11 +32,11 @@ import picocli.CommandLine.Option;
         name = "similar",
         mixinStandardHelpOptions = true,
         description = {
-            "Embed a corpus and queries (CIF files, folders, CSV with a 'cif' column) with one model and print, per query,",
-            "its k nearest corpus structures by cosine distance (1 - cos) of the embeddings, the query's own id excluded:",
+            "Embed a corpus and queries (CIF files, folders, CSV with a 'cif' column) with one model and print the k nearest corpus structures of each query.",
+            "Distance: cosine distance (1 - cos) of the embeddings; the query's own id is never a neighbour. One line per query:",
             "{\"query\":id,\"model_version\":V,\"neighbours\":[{\"id\":...,\"distance\":...},...]}",
-            "Without --model the shipped base model in models/base is used. Inputs that fail go to stderr, one line each",
-            "(id: code: reason); the exit code is then 1."
+            "Without --model the shipped base model in models/base is used.",
+            "Inputs that fail go to stderr, one line each (id: code: reason); the exit code is then 1."
         })
 public final class SimilarCommand implements Callable<Integer> {
 

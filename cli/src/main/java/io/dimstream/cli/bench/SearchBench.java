@@ -41,9 +41,9 @@ import picocli.CommandLine.Option;
  * the search (val queries → train corpus) against composition statistics, with eval's {@link PrototypeCheck}.
  */
 @Command(name = "search", mixinStandardHelpOptions = true,
-        description = {"Similar-structure search: recall@k of the HNSW index vs exact search, build time, memory, query latency p50/p99,",
-            "at each --sizes (beyond the real embeddings: perturbed copies of them); --recall-only skips the timings;",
-            "--prototypes with --test: same-prototype top-1 / precision@k of the search vs composition statistics."})
+        description = {"Similar-structure search: recall@k of the HNSW index vs exact search, build time, memory and query latency p50/p99 at each --sizes.",
+            "Sizes beyond the real embeddings are filled with perturbed copies of them; --recall-only skips the timings.",
+            "With --prototypes and --test: same-prototype top-1 / precision@k of the search vs composition statistics."})
 public final class SearchBench implements Callable<Integer> {
 
     @Option(names = "--data", paramLabel = "CSV", description = "Corpus CIFs (default: shared train.csv.gz).")

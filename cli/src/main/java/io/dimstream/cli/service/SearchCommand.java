@@ -12,9 +12,8 @@ import picocli.CommandLine.Option;
 /** {@code dimstream search --config FILE}: the live similar-structure search service, its HTTP API and page. */
 @Command(name = "search", mixinStandardHelpOptions = true,
         description = {
-            "Run the similar-structure search service: follows crystals.embeddings (read_committed), keeps an HNSW (Lucene)",
-            "and an exact index of the serving model version's newest embedding per id, switches to a new version when the",
-            "streams app's backfill of it is complete, and serves a JSON API and a web page (127.0.0.1 by default).",
+            "Run the similar-structure search service: it follows crystals.embeddings (read_committed) and keeps an HNSW (Lucene) and an exact index of the serving model version's newest embedding per id.",
+            "It switches to a new version when the streams app's backfill of it is complete, and serves a JSON API and a web page (127.0.0.1 by default).",
             "Config fields: see docs/search.md; any other key is passed to the Kafka clients. Stops cleanly on SIGTERM."
         })
 public final class SearchCommand implements Callable<Integer> {
