@@ -10,7 +10,8 @@ import java.util.Random;
  * One DIM training batch prepared on the host: the real crystals, the batch rolled by half (the
  * partner crystal of each, for false pairs), and three "engineered" false environments per crystal:
  * composition swapped (own structure, partner's site features), structure swapped (partner's structure,
- * own site features) and neighbours permuted (imageOf shuffled among the crystal's atoms).
+ * own site features) and neighbours permuted (imageOf shuffled among the crystal's atoms; with per-site
+ * neighbour lists, among all its rows' entries).
  */
 public final class DimBatch {
     public final List<FeaturizedCrystal> crystals;

@@ -85,7 +85,7 @@ public final class DimObjective {
         NDArray fz = mlp2(z, "lc.f1", "lc.f2", m);                                   // [B,S,Cd]
         NDArray fW = fz.matMul(tmp(p.get("lc.g2.W").transpose(), m));               // [B,S,Ch]
         NDArray fb = fz.mul(p.get("lc.g2.b")).sum(new int[] {-1});                  // [B,S]
-        NDArray sfJ = gatherAtoms(in.siteFeatures(), in.imageOf());                 // [B,J,F]
+        NDArray sfJ = SiteNetModel.gatherAtoms(in.siteFeatures(), in.imageOf());    // [B,R,J,F]
         NDArray d = in.distances();
         NDArray am = in.atomMask();
         NDArray pairMask = sm.expandDims(-1).mul(am.expandDims(1));                // [B,S,J]
@@ -95,7 +95,7 @@ public final class DimObjective {
         List<NDArray> localFalse = new ArrayList<>();
         if (b.rolled != null) {
             SiteNetModel.Inputs r = SiteNetModel.Inputs.of(m, b.rolled);
-            NDArray sfJr = gatherAtoms(r.siteFeatures(), r.imageOf());
+            NDArray sfJr = SiteNetModel.gatherAtoms(r.siteFeatures(), r.imageOf());
             NDArray smr = r.siteMask().mul(sm);                                     // both rows real
             NDArray amBoth = am.mul(r.atomMask());
             NDArray[] t1 = localCritic(fW, fb, sfJr, r.distances());
@@ -192,9 +192,9 @@ public final class DimObjective {
 
     /** T [B,S,J] for environments (sfJ [B,J,F], d [B,S,J]). */
     private NDArray[] localCritic(NDArray fW, NDArray fb, NDArray sfJ, NDArray d) {
-        NDArray hs = sfJ.matMul(p.get("lc.g1s.W"));                               // [B,J,Ch]
+        NDArray hs = sfJ.matMul(p.get("lc.g1s.W"));                               // [B,R,J,Ch]
         NDArray pre = d.expandDims(-1).mul(p.get("lc.g1d.W"))                  // [B,S,J,Ch]
-                .add(hs.expandDims(1)).add(p.get("lc.g1.b"));
+                .add(hs).add(p.get("lc.g1.b"));
         NDArray mm = SiteNetModel.mish(pre);
         NDArray t = mm.mul(fW.expandDims(2)).sum(new int[] {-1}).add(fb.expandDims(-1)); // [B,S,J]
         return new NDArray[] {t};
@@ -222,10 +222,5 @@ public final class DimObjective {
 
     private static NDArray maskedMean(NDArray x, NDArray mask) {
         return x.mul(mask).sum().div(mask.sum().maximum(c(mask.getManager(), 1f)));
-    }
-
-    private static NDArray gatherAtoms(NDArray perSite, NDArray imageOf) {
-        long dd = perSite.getShape().get(2);
-        return perSite.gather(imageOf.expandDims(-1).repeat(2, dd), 1);
     }
 }

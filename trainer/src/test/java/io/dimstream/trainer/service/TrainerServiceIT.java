@@ -76,7 +76,7 @@ class TrainerServiceIT {
             SiteNetConfig cfg = SiteNetConfig.tiny(9);
             try (NDManager m = NDManager.newBaseManager(); Params p = Params.init(m, cfg, version)) {
                 byte[] onnx = OnnxExporter.export(cfg, p.toHost(), name, version);
-                ModelMetadata meta = new ModelMetadata(name, version, 1, 9, cfg.embeddingDim(), cfg.localDim(),
+                ModelMetadata meta = new ModelMetadata(name, version, io.dimstream.core.featurize.SiteNetFeaturizer.VERSION, 9, cfg.embeddingDim(), cfg.localDim(),
                         OnnxExporter.inputs(cfg), OnnxExporter.outputs(cfg), Map.of("steps", 1.0),
                         Sha256.hex(onnx), Instant.now().toString(), cfg.toMap());
                 return new TrainedModel(meta, onnx, ("state-of-v" + version).getBytes());
