@@ -136,4 +136,43 @@ public final class SizeBatcher {
         }
         return out;
     }
+
+    /**
+     * Joins every batch of one crystal to the batch before it in plan order (to the next one for the
+     * first): a DIM training or validation batch needs a partner crystal for its false pairs. Only a
+     * crystal that alone exceeds the caps (a large cell) makes a batch of one, so the joined batch exceeds
+     * the caps by at most that crystal; plans without such batches are returned unchanged.
+     */
+    public static List<int[]> joinSingletons(List<int[]> plan) {
+        if (plan.size() < 2) {
+            return plan;
+        }
+        List<int[]> out = new ArrayList<>();
+        int[] carry = null;
+        for (int[] b : plan) {
+            if (carry != null) {
+                b = concat(carry, b);
+                carry = null;
+            }
+            if (b.length == 1) {
+                if (out.isEmpty()) {
+                    carry = b;
+                } else {
+                    out.set(out.size() - 1, concat(out.get(out.size() - 1), b));
+                }
+                continue;
+            }
+            out.add(b);
+        }
+        if (carry != null) {
+            out.add(carry);
+        }
+        return out;
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
 }

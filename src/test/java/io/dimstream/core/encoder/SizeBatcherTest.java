@@ -102,4 +102,18 @@ class SizeBatcherTest {
         List<int[]> plan = SizeBatcher.planMinCost(huge, 10, 100, 10, 128);
         assertEquals(2, plan.size(), "a crystal over the caps gets a call of its own");
     }
+
+    @Test
+    void singletonBatchesJoinANeighbourSoEveryDimBatchHasAPartner() {
+        java.util.List<int[]> plan = java.util.List.of(new int[] {0}, new int[] {1, 2}, new int[] {3}, new int[] {4},
+                new int[] {5, 6});
+        java.util.List<int[]> joined = SizeBatcher.joinSingletons(plan);
+        assertEquals(2, joined.size());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {0, 1, 2, 3, 4}, joined.get(0));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {5, 6}, joined.get(1));
+        // nothing to join: unchanged; a plan of one batch stays as it is
+        java.util.List<int[]> none = java.util.List.of(new int[] {0, 1}, new int[] {2, 3});
+        assertEquals(none, SizeBatcher.joinSingletons(none));
+        assertEquals(1, SizeBatcher.joinSingletons(java.util.List.<int[]>of(new int[] {7})).size());
+    }
 }

@@ -490,8 +490,8 @@ public final class DimTrainer {
         Collections.shuffle(order, r);
         order.sort(Comparator.<Integer>comparingInt(i -> train.get(i).primSites())
                 .thenComparingInt(i -> train.get(i).supercellSites() / 16));
-        List<int[]> plan = SizeBatcher.cut(train, order, config.maxSitesPerBatch(), config.maxPairsPerBatch(),
-                config.maxBatch(), TRAIN_PADDING_FACTOR);
+        List<int[]> plan = SizeBatcher.joinSingletons(SizeBatcher.cut(train, order, config.maxSitesPerBatch(),
+                config.maxPairsPerBatch(), config.maxBatch(), TRAIN_PADDING_FACTOR));
         Collections.shuffle(plan, r);
         return plan;
     }
@@ -511,7 +511,8 @@ public final class DimTrainer {
 
     private Map<String, Double> validateWithGradModeOff(NDManager base, DimObjective objective,
             List<FeaturizedCrystal> val) {
-        List<int[]> plan = SizeBatcher.plan(val, config.maxSitesPerBatch(), config.maxPairsPerBatch(), config.maxBatch());
+        List<int[]> plan = SizeBatcher.joinSingletons(
+                SizeBatcher.plan(val, config.maxSitesPerBatch(), config.maxPairsPerBatch(), config.maxBatch()));
         double[] sums = new double[5];
         double n = 0;
         double localHits = 0;
