@@ -191,6 +191,13 @@ public final class DimTrainer {
             } else {
                 params = Params.init(base, arch, config.seed());
             }
+            if (config.weights().composition() > 0) {
+                int added = params.addMissing(Params.compositionDecoderHost(arch, config.seed()));
+                if (added > 0) {
+                    LOG.info("composition loss (weight {}): decoder initialised ({} tensors)",
+                            config.weights().composition(), added);
+                }
+            }
             try (params; AdamW opt = new AdamW(base, config.learningRate(), config.weightDecay(), config.amsgrad(),
                     config.adamEps())) {
                 params.attachGradients();
@@ -548,7 +555,8 @@ public final class DimTrainer {
                         }
                     }
                 }
-                for (String key : List.of("local_true", "local_false", "global_true", "global_false", "global_acc")) {
+                for (String key : List.of("local_true", "local_false", "global_true", "global_false", "global_acc",
+                        "composition")) {
                     float[] v = st.get(key);
                     if (v != null) {
                         double[] acc = scoreSums.computeIfAbsent(key, k -> new double[2]);

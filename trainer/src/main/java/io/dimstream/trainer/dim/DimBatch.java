@@ -23,6 +23,12 @@ public final class DimBatch {
     public final PaddedBatch permuted;
     public final int structures;
     public final long sites;
+    /** [B·118] element fractions from each crystal's formula (the composition loss target). */
+    public final float[] composition;
+    /** [B] 1 where the crystal has a composition target; null when no crystal has one. */
+    public final float[] compositionMask;
+    /** Crystals with a composition target. */
+    public final int compositionCount;
 
     private DimBatch(List<FeaturizedCrystal> crystals, Random rnd) {
         this.crystals = crystals;
@@ -55,6 +61,20 @@ public final class DimBatch {
         }
         this.structures = n;
         this.sites = crystals.stream().mapToLong(FeaturizedCrystal::primSites).sum();
+        float[] comp = new float[n * ElementFractions.ELEMENTS];
+        float[] mask = new float[n];
+        int count = 0;
+        for (int b = 0; b < n; b++) {
+            java.util.Optional<float[]> f = ElementFractions.of(crystals.get(b).formula());
+            if (f.isPresent()) {
+                System.arraycopy(f.get(), 0, comp, b * ElementFractions.ELEMENTS, ElementFractions.ELEMENTS);
+                mask[b] = 1f;
+                count++;
+            }
+        }
+        this.composition = comp;
+        this.compositionMask = count > 0 ? mask : null;
+        this.compositionCount = count;
     }
 
     public static DimBatch of(List<FeaturizedCrystal> crystals, Random rnd) {

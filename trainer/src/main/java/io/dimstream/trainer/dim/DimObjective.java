@@ -35,9 +35,22 @@ public final class DimObjective {
     private final DimWeights weights;
 
     /** Loss weights. */
-    public record DimWeights(double localDim, double globalDim, double klLocal, double klGlobal) {
+    /**
+     * Loss weights. {@code composition} weights the composition loss of the authors' second configuration
+     * (0 = off, the default): a decoder on the global embedding predicts the element fractions and pays
+     * 1 − Σ_e min(predicted_e, true_e) (half the L1 distance between the two distributions).
+     */
+    public record DimWeights(double localDim, double globalDim, double klLocal, double klGlobal, double composition) {
+        public DimWeights(double localDim, double globalDim, double klLocal, double klGlobal) {
+            this(localDim, globalDim, klLocal, klGlobal, 0.0);
+        }
+
         public static DimWeights defaults() {
-            return new DimWeights(1.0, 1.0, 0.1, 0.1);
+            return new DimWeights(1.0, 1.0, 0.1, 0.1, 0.0);
+        }
+
+        public DimWeights withComposition(double w) {
+            return new DimWeights(localDim, globalDim, klLocal, klGlobal, w);
         }
     }
 
@@ -150,7 +163,26 @@ public final class DimObjective {
                 .add(globalDim.mul(c(m, (float) weights.globalDim())))
                 .add(klLocal.mul(c(m, (float) weights.klLocal())))
                 .add(klGlobal.mul(c(m, (float) weights.klGlobal())));
+        if (weights.composition() > 0 && b.compositionMask != null) {
+            NDArray comp = compositionLoss(m, g, b);
+            total = total.add(comp.mul(c(m, (float) weights.composition())));
+            stats.put("composition", new float[] {comp.getFloat(), (float) b.compositionCount});
+        }
         return new Terms(total, localDim, globalDim, klLocal, klGlobal, stats);
+    }
+
+    /**
+     * 1 − Σ_e min(p_e, t_e), mean over the crystals with a composition target: p = the decoder's
+     * non-negative outputs on the global embedding g, normalised to sum 1 (the authors' composition loss).
+     */
+    private NDArray compositionLoss(NDManager m, NDArray g, DimBatch b) {
+        NDArray raw = mlp2(g, "comp.1", "comp.2", m).maximum(c(m, 0f));                   // [B,118]
+        NDArray pred = raw.div(raw.sum(new int[] {1}, true).add(c(m, 1e-5f)));
+        NDArray target = m.create(b.composition, new Shape(b.structures, ElementFractions.ELEMENTS));
+        NDArray mask = m.create(b.compositionMask, new Shape(b.structures));
+        NDArray overlap = pred.minimum(target).sum(new int[] {1});                          // [B]
+        NDArray perCrystal = c(m, 1f).sub(overlap);
+        return perCrystal.mul(mask).sum().div(mask.sum().maximum(c(m, 1f)));
     }
 
     /**
