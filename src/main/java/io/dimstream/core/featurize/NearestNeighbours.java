@@ -17,8 +17,8 @@ import java.util.Arrays;
  * sphere holding K atoms at the cell's density (times 1.25, plus 0.5 Å) and grows by half until at least
  * K atoms lie within it; the K nearest are then exact.
  *
- * <p>Ties at the same distance are broken by (site index, image translation), so the output is
- * deterministic. Where a shell of equal distances straddles the K-th place, which of its atoms are kept
+ * <p>Ties at the same (float) squared distance are broken by (site index, image translation), so the
+ * output is deterministic. Where a shell of equal distances straddles the K-th place, which of its atoms are kept
  * depends on that order, not on the crystal's symmetry (documented in {@code docs/featurizer.md}).
  *
  * <p>Geometry cost is O(S² · images) per structure (every site pair is tested once per image in its box;
@@ -77,7 +77,7 @@ public final class NearestNeighbours {
             }
             cand.sortFirst(k);
             for (int q = 0; q < k; q++) {
-                int c = cand.order[q];
+                int c = cand.at(q);
                 distances[i * k + q] = (float) Math.sqrt(cand.d2[c]);
                 imageOf[i * k + q] = cand.site[c];
             }
@@ -114,7 +114,7 @@ public final class NearestNeighbours {
                         double z = e0 * b[0][2] + e1 * b[1][2] + e2 * b[2][2];
                         double dd = x * x + y * y + z * z;
                         if (dd <= r2) {
-                            out.add(dd, j, n0, n1, n2);
+                            out.add(dd, j);
                         }
                     }
                 }
@@ -122,57 +122,50 @@ public final class NearestNeighbours {
         }
     }
 
-    /** Growable candidate list: squared distance, site, image translation; sorted by that key. */
+    /**
+     * Growable candidate list (squared distance, site), sorted by one primitive key per candidate: the
+     * float bits of the squared distance (order-preserving for non-negative floats) above the candidate's
+     * insertion index. Candidates are inserted in (site, n0, n1, n2) order, so equal float distances keep
+     * that order: the documented tie-break, without boxing or a comparator.
+     */
     private static final class Candidates {
         double[] d2;
         int[] site;
-        int[] image;
-        Integer[] order;
+        long[] key;
         int size;
 
         Candidates(int capacity) {
             d2 = new double[capacity];
             site = new int[capacity];
-            image = new int[3 * capacity];
-            order = new Integer[capacity];
+            key = new long[capacity];
         }
 
         void clear() {
             size = 0;
         }
 
-        void add(double dd, int j, int n0, int n1, int n2) {
+        void add(double dd, int j) {
             if (size == d2.length) {
                 int cap = 2 * size;
                 d2 = Arrays.copyOf(d2, cap);
                 site = Arrays.copyOf(site, cap);
-                image = Arrays.copyOf(image, 3 * cap);
-                order = Arrays.copyOf(order, cap);
+                key = Arrays.copyOf(key, cap);
             }
             d2[size] = dd;
             site[size] = j;
-            image[3 * size] = n0;
-            image[3 * size + 1] = n1;
-            image[3 * size + 2] = n2;
             size++;
         }
 
-        /** Sorts the candidates by (distance, site, translation); the first k of {@link #order} are the answer. */
+        /** Sorts by (float distance², insertion order); {@link #at(int)} then gives the q-th nearest. */
         void sortFirst(int k) {
             for (int q = 0; q < size; q++) {
-                order[q] = q;
+                key[q] = ((long) Float.floatToIntBits((float) d2[q]) << 32) | q;
             }
-            Arrays.sort(order, 0, size, (p, q) -> {
-                int c = Double.compare(d2[p], d2[q]);
-                if (c != 0) {
-                    return c;
-                }
-                c = Integer.compare(site[p], site[q]);
-                for (int a = 0; c == 0 && a < 3; a++) {
-                    c = Integer.compare(image[3 * p + a], image[3 * q + a]);
-                }
-                return c;
-            });
+            Arrays.sort(key, 0, size);
+        }
+
+        int at(int q) {
+            return (int) key[q];
         }
     }
 }
