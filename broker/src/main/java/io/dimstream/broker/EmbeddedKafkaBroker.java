@@ -65,6 +65,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final boolean deleteOnClose;
     private final String clientProtocol;
     private final Map<String, String> overrides;
+    private final int fixedClientPort;
     private KafkaRaftServer server;
     private int clientPort;
     private int internalPort;
@@ -76,6 +77,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         this.deleteOnClose = b.deleteOnClose;
         this.clientProtocol = b.clientProtocol;
         this.overrides = new LinkedHashMap<>(b.overrides);
+        this.fixedClientPort = b.clientPort;
     }
 
     public static Builder builder() {
@@ -88,6 +90,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         Exception last = null;
+        if (fixedClientPort > 0 && !portFree(fixedClientPort)) {
+            throw new IllegalStateException("port " + fixedClientPort + " on " + HOST + " is in use");
+        }
         for (int attempt = 0; attempt < 3; attempt++) { // free ports can race with other processes
             try {
                 startOnce();
@@ -102,7 +107,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     }
 
     private void startOnce() {
-        clientPort = freePort();
+        clientPort = fixedClientPort > 0 ? fixedClientPort : freePort();
         internalPort = freePort();
         controllerPort = freePort();
         Path logDir = dataDir.resolve("kraft");
@@ -321,6 +326,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
     }
 
+    /** Whether {@code port} on 127.0.0.1 can be bound now. */
+    static boolean portFree(int port) {
+        try (ServerSocket ss = new ServerSocket(port, 1, InetAddress.getByName(HOST))) {
+            ss.setReuseAddress(true);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static int freePort() {
         try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getByName(HOST))) {
             s.setReuseAddress(true);
@@ -351,6 +366,17 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         private boolean deleteOnClose;
         private String clientProtocol = "PLAINTEXT";
         private final Map<String, String> overrides = new LinkedHashMap<>();
+
+        private int clientPort;
+
+        /** Client listener port on 127.0.0.1 (0, the default: a free port chosen at start). */
+        public Builder clientPort(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be 0..65535: " + port);
+            }
+            this.clientPort = port;
+            return this;
+        }
 
         /** Where the broker keeps its data (created if missing, reused across restarts). */
         public Builder dataDir(Path dir) {
