@@ -249,7 +249,8 @@ public final class TrainerService implements AutoCloseable {
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (System.nanoTime() < deadline && tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
                 for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    if (!modelName.equals(r.key()) || r.value() == null) {
+                    if (r.key() == null || !modelName.equals(io.dimstream.core.kafka.ModelRecords.modelNameOfKey(r.key()))
+                            || r.value() == null) {
                         continue;
                     }
                     try {
@@ -398,7 +399,8 @@ public final class TrainerService implements AutoCloseable {
         producer.beginTransaction();
         try {
             if (mv.getStatus() == ModelStatus.PROMOTED) {
-                producer.send(new ProducerRecord<>(topics.modelsRegistry(), modelName, bytes));
+                producer.send(new ProducerRecord<>(topics.modelsRegistry(),
+                        io.dimstream.core.kafka.ModelRecords.registryKey(modelName, mv.getVersion()), bytes));
             }
             producer.send(new ProducerRecord<>(topics.modelsHistory(), modelName, bytes));
             producer.commitTransaction();
