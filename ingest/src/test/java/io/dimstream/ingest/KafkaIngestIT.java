@@ -80,10 +80,10 @@ class KafkaIngestIT {
             insert(pg, rows.get(10).id(), rows.get(10).cif(), t0.plusMinutes(10));
             insert(pg, rows.get(11).id(), rows.get(11).cif(), t0.plusMinutes(10));
             try (KafkaIngestState state = new KafkaIngestState(kafka)) {
-                Watermark wm = state.watermark(new JdbcSource(cfg(url)).key()).orElseThrow();
+                Watermark wm = state.watermark(Ingestor.stateKey(new JdbcSource(cfg(url)).key(), "crystals.raw")).orElseThrow();
                 assertEquals(rows.get(9).id(), wm.get("id"));
                 assertEquals("timestamptz", wm.get("change_type"));
-                assertEquals(10, state.recordsProduced(new JdbcSource(cfg(url)).key()));
+                assertEquals(10, state.recordsProduced(Ingestor.stateKey(new JdbcSource(cfg(url)).key(), "crystals.raw")));
             }
             IngestStats second = runIngest(kafka, url);
             assertEquals(2, second.read(), "resumed after the stored watermark");
@@ -151,7 +151,7 @@ class KafkaIngestIT {
             tt.put(Topics.LABELS_CONFIG, "tx.labels");
             IngestKafka.ensureTopics(kafka, Topics.from(tt), 3);
             String url = pg.getJdbcUrl("postgres", "postgres");
-            String key = new JdbcSource(txCfg(url)).key();
+            String key = Ingestor.stateKey(new JdbcSource(txCfg(url)).key(), "tx.raw");
 
             // ingester 1 commits one batch of 4, then dies in the middle of the next (5 records sent, no commit)
             io.dimstream.ingest.kafka.TransactionalKafkaIngest tx1 = new io.dimstream.ingest.kafka.TransactionalKafkaIngest(
@@ -162,7 +162,7 @@ class KafkaIngestIT {
             for (SourceRecord r : b.records()) {
                 tx1.submit(CrystalSubmission.newBuilder().setId(r.id()).setSource(key).setPayload(r.payload())
                         .setSubmittedAt(java.time.Instant.now()).build());
-                tx1.putContentHash(r.id(), ContentHash.of(r.format(), r.payload()));
+                tx1.putContentHash(Ingestor.hashKey("tx.raw", r.id()), ContentHash.of(r.format(), r.payload()));
             }
             tx1.commit(key, b.commit(), 4);
             for (int i = 4; i < 9; i++) {
@@ -177,7 +177,8 @@ class KafkaIngestIT {
                     kafka, "tx.raw", "tx.labels", "tx.wm", "tx.hash", 3, key); JdbcSource src2 = new JdbcSource(txCfg(url))) {
                 s2 = new Ingestor(src2, tx2, tx2, null).runOnce();
             }
-            assertEquals(8, s2.read(), "resumed after the committed batch");
+            assertEquals(9, s2.read(), "resumed at the committed batch's last change value: that row again + 8 new");
+            assertEquals(1, s2.unchanged());
             assertEquals(8, s2.produced());
             List<CrystalSubmission> committed = readAll(broker.bootstrapServers(), "tx.raw", AvroSerde.of(CrystalSubmission.class), "read_committed");
             assertEquals(12, committed.size(), "each structure exactly once");

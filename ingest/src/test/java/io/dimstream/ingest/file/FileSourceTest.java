@@ -59,7 +59,7 @@ class FileSourceTest {
         assertTrue(s.badByType().keySet().iterator().next().startsWith("cif."), s.badByType().toString());
         Set<String> ids = sink.submissions().stream().map(CrystalSubmission::getId).collect(Collectors.toSet());
         assertEquals(rows.stream().map(TestData.Row::id).collect(Collectors.toSet()), ids);
-        assertEquals(csv.toAbsolutePath().toString(), state.watermark(src.key()).orElseThrow().get("path"));
+        assertEquals(csv.toAbsolutePath().toString(), state.watermark(io.dimstream.ingest.Ingestor.stateKey(src.key(), "crystals.raw")).orElseThrow().get("path"));
 
         // next poll: only a new file is read
         Path extra = cifs.resolve("extra.cif");

@@ -71,7 +71,7 @@ class OptimadeSourceTest {
         assertTrue(server.requests().get(0).contains("response_fields="));
         assertFalse(server.requests().get(0).contains("filter="), "first pass has no watermark filter");
         // the watermark is the largest (last_modified, id): cod-1501508 < mp-188 < mp-189 at 2020-01-05
-        assertEquals(Watermark.of("last_modified", "2020-01-05T00:00:00Z", "id", "mp-189"), state.watermark(src.key()).orElseThrow());
+        assertEquals(Watermark.of("last_modified", "2020-01-05T00:00:00Z", "id", "mp-189"), state.watermark(io.dimstream.ingest.Ingestor.stateKey(src.key(), "crystals.raw")).orElseThrow());
         CrystalSubmission s = byId(sink).get("mp-170");
         assertEquals("cif", s.getFormat());
         assertEquals("2020-01-01T00:00:00Z", s.getMetadata().get("last_modified"));
@@ -137,7 +137,7 @@ class OptimadeSourceTest {
         assertEquals(List.of(changed.get("id").asText(), "mp-9999"), last2);
         assertEquals(1, stats.unchanged(), "the re-touched structure has the same content");
         assertEquals(Watermark.of("last_modified", "2020-02-02T00:00:00Z", "id", touched.get("id").asText()),
-                state.watermark(src.key()).orElseThrow());
+                state.watermark(io.dimstream.ingest.Ingestor.stateKey(src.key(), "crystals.raw")).orElseThrow());
     }
 
     @Test
