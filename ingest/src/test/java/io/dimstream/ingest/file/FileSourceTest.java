@@ -73,6 +73,38 @@ class FileSourceTest {
     }
 
     @Test
+    void linksOutsideTheFolderDanglingLinksAndOversizeFilesAreBadRecordsReportedOnce() throws Exception {
+        List<TestData.Row> rows = TestData.mpSample();
+        Path in = Files.createDirectories(dir.resolve("in"));
+        Files.writeString(in.resolve("a.cif"), rows.get(0).cif());
+        Path secret = Files.writeString(dir.resolve("secret.cif"), rows.get(1).cif()); // outside the ingested folder
+        Files.createSymbolicLink(in.resolve("passwd.cif"), secret);
+        Files.createSymbolicLink(in.resolve("gone.cif"), in.resolve("deleted.cif"));
+        Files.createSymbolicLink(in.resolve("inside.cif"), in.resolve("a.cif"));
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(in.resolve("huge.cif").toFile(), "rw")) {
+            f.setLength(io.dimstream.core.io.CifInputs.MAX_FILE_BYTES + 1);
+        }
+        Files.writeString(in.resolve("z.cif"), rows.get(2).cif());
+
+        CollectingSink sink = new CollectingSink();
+        Ingestor ing = new Ingestor(new FileSource(List.of(in), 10, 0), sink, new InMemoryIngestState(), null);
+        IngestStats s = ing.runOnce();
+        assertEquals(Set.of("a", "inside", "z"), sink.submissions().stream().map(CrystalSubmission::getId).collect(Collectors.toSet()),
+                "the link to a file outside the folder is not read; the link inside is");
+        assertEquals(Map.of("cif.outside_link", 1L, "cif.dangling_link", 1L, "cif.too_large", 1L), s.badByType());
+        assertEquals(3, s.read());
+        // a later poll does not report the same entries again
+        IngestStats s2 = ing.runOnce();
+        assertEquals(3, s2.bad(), "still 3 bad records over both passes");
+        assertEquals(3, s2.read());
+
+        CollectingSink allowed = new CollectingSink();
+        IngestStats a = new Ingestor(new FileSource(List.of(in), 10, 0, true), allowed, new InMemoryIngestState(), null).runOnce();
+        assertTrue(allowed.submissions().stream().anyMatch(x -> x.getId().equals("passwd")), "followed when allowed");
+        assertEquals(Map.of("cif.dangling_link", 1L, "cif.too_large", 1L), a.badByType());
+    }
+
+    @Test
     void writtenP1CifParsesBackToTheSameStructure() throws Exception {
         CifParser parser = new CifParser();
         for (TestData.Row r : TestData.mpSample()) {

@@ -200,6 +200,44 @@ class OptimadeSourceTest {
     }
 
     @Test
+    void everySpellingOfTheBaseUrlIsOneSourceWithTheSameRequests() throws Exception {
+        String base = server.baseUrl();
+        List<String> forms = List.of(base, base + "/", base + "/v1", base + "/v1/", base + "/v1/structures",
+                base + "/v1/structures/", " " + base + "/v1/structures?page_limit=5 ");
+        InMemoryIngestState state = new InMemoryIngestState();
+        CollectingSink sink = new CollectingSink();
+        String key = null;
+        for (String form : forms) {
+            OptimadeSource src = new OptimadeSource(form, null, 20, "", client);
+            assertEquals(base, src.baseUrl(), form);
+            key = key == null ? src.key() : key;
+            assertEquals(key, src.key(), form + " is the same source");
+            new Ingestor(src, sink, state, null).runOnce();
+        }
+        assertEquals(9, sink.submissions().size(), "the later spellings resume from the first one's watermark");
+        assertTrue(server.requests().stream().allMatch(r -> r.startsWith("/v1/structures?")), server.requests().toString());
+        assertEquals("https://x.org/optimade", OptimadeSource.normalizeBaseUrl("HTTPS://X.org/optimade/v1.2/structures//"));
+        assertEquals(key + ";id_prefix=mp:", new OptimadeSource(base, null, 20, "mp:", client).key(), "the prefix is part of the key");
+    }
+
+    @Test
+    void aConnectionFailureSaysWhatAndWhere() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort(); // closed again: nothing listens there
+        }
+        OptimadeClient once = new OptimadeClient(2, Duration.ofMillis(1), Duration.ofMillis(1), Duration.ofSeconds(5), sleeps::add);
+        IngestException e = assertThrows(IngestException.class, () -> new Ingestor(
+                new OptimadeSource("http://127.0.0.1:" + port + "/v1/structures", null, 20, "", once),
+                new CollectingSink(), new InMemoryIngestState(), null).runOnce());
+        assertEquals("optimade.io", e.code());
+        assertTrue(e.getMessage().startsWith("http://127.0.0.1:" + port + "/v1/structures?page_limit=20&"), e.getMessage());
+        assertTrue(e.getMessage().contains(": ConnectException: cannot connect to 127.0.0.1:" + port), e.getMessage());
+        assertTrue(e.getMessage().endsWith("(gave up after 2 attempts)"), e.getMessage());
+        assertFalse(e.getMessage().contains("  "), "no empty exception text: " + e.getMessage());
+    }
+
+    @Test
     void clientErrorsAreNotRetried() {
         server.fault(400, null, "{\"errors\":[{\"title\":\"Bad Request\",\"detail\":\"filter syntax\"}]}");
         IngestException e = assertThrows(IngestException.class,
