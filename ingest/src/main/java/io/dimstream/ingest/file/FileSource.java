@@ -46,6 +46,7 @@ public final class FileSource implements IngestSource {
     private final int batchSize;
     private final long settleMillis;
     private final CifParser parser = new CifParser();
+    private static final java.util.regex.Pattern CSV_ROW = java.util.regex.Pattern.compile("(?s).*:row [0-9]+");
     private final boolean allowOutsideLinks;
     /** Folder entries not read (links, unreadable entries), each reported once per process. */
     private final java.util.Set<String> reportedSkips = new java.util.HashSet<>();
@@ -201,7 +202,9 @@ public final class FileSource implements IngestSource {
     private void convert(RawCif raw, List<SourceRecord> records, List<BadRecord> bad) {
         Map<String, String> md = new LinkedHashMap<>();
         md.put("origin", raw.origin());
-        CifRecords.convert(raw.id(), raw.text(), raw.origin(), md, parser, records, bad);
+        // a CSV row's origin is "file:row N": name its id too, so the operator can find it
+        String where = CSV_ROW.matcher(raw.origin()).matches() ? raw.origin() + " id " + raw.id() : raw.origin();
+        CifRecords.convert(raw.id(), raw.text(), where, md, parser, records, bad);
     }
 
     @Override
