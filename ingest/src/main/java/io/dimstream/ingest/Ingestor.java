@@ -130,11 +130,11 @@ public final class Ingestor {
         long produced = 0;
         try {
             for (SourceRecord r : batch.records()) {
-                stats.read.incrementAndGet();
                 String hash = ContentHash.of(r.format(), r.payload());
                 String hashKey = hashKey(topic, r.id());
                 String prev = state.contentHash(hashKey).orElse(null);
                 if (hash.equals(prev)) {
+                    stats.read.incrementAndGet();
                     stats.unchanged.incrementAndGet();
                     continue;
                 }
@@ -155,8 +155,9 @@ public final class Ingestor {
                         throw e;
                     }
                     bad.add(new BadRecord(source.key() + " record " + r.id(), e.code(), e.getMessage()));
-                    continue;
+                    continue; // counted as bad, not as read
                 }
+                stats.read.incrementAndGet();
                 state.putContentHash(hashKey, hash);
                 produced++;
             }

@@ -1,5 +1,6 @@
 package io.dimstream.ingest.kafka;
 
+import io.dimstream.core.LogSafe;
 import io.dimstream.core.kafka.TopicReadiness;
 import io.dimstream.core.kafka.Topics;
 import io.dimstream.ingest.RecordLimit;
@@ -63,7 +64,7 @@ public final class IngestKafka {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
-            LOG.debug("cannot read the config of topic {} ({}); record limit from the producer only", topic, e.toString());
+            LOG.info("cannot read the config of topic {} ({}); record size limit from the producer only", topic, LogSafe.escape(e));
         }
         return new RecordLimit(limit, source);
     }
