@@ -42,8 +42,9 @@ import picocli.CommandLine.Unmatched;
         description = {
             "Ingest crystal structures into Kafka (crystals.raw).",
             "Sources: CIF files or folders, CSV(.gz) with a cif column, a SQL table or query over JDBC (jdbc:postgresql://...), or an OPTIMADE API (https://...).",
-            "Keys are stable structure ids; an id already produced with the same content is not produced again.",
-            "The resume position is kept in the compacted topic crystals.ingest.watermarks.",
+            "Keys are stable structure ids; an id already produced to the same raw topic with the same content is not produced again.",
+            "The resume position is kept in the compacted topic crystals.ingest.watermarks, per source, id prefix and raw topic.",
+            "Bad input (unparseable CIF, a record too large for Kafka, a link out of a folder...) is reported one line each and skipped; ingestion goes on.",
             "Any Kafka client property may be given as -P key=value or --key=value (e.g. --security.protocol=SSL)."},
         sortOptions = false)
 public final class IngestCommand implements Callable<Integer> {
