@@ -35,8 +35,9 @@ import picocli.CommandLine.Parameters;
         description = {
             "Featurize CIF inputs into Site-Net point sets (featurizer v" + SiteNetFeaturizer.VERSION + ").",
             "Each structure is reduced to its primitive cell and a near-cubic supercell; its S x J minimum-image distances and 9 standardised site features are computed (see docs/featurizer.md).",
+            "Cells above the supercell limits (more than 64 primitive sites) get per-site neighbour lists instead: row i holds the K = 50 nearest atoms of site i, and image_of holds one list per row.",
             "Prints one JSON object per structure per line on stdout, shaped like this:",
-            "{\"id\":…,\"featurizer_version\":1,\"formula\":…,\"prim_sites\":S,\"supercell_sites\":J, \"site_features\":[[…]…],\"distances\":[[…]…],\"image_of\":[…]}",
+            "{\"id\":…,\"featurizer_version\":2,\"formula\":…,\"prim_sites\":S,\"supercell_sites\":J, \"site_features\":[[…]…],\"distances\":[[…]…],\"image_of\":[…] or [[…]…]}",
             "With --out, it writes an Avro container file of CrystalFeatures records instead.",
             "Errors go to stderr, one line each (id: reason with its code); every input yields output or an error line, and the exit code is 1 if any failed."
         })
@@ -54,16 +55,24 @@ public final class FeaturizeCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--max-supercell-atoms", paramLabel = "N", defaultValue = "50",
-            description = "Supercell size cap N (default: ${DEFAULT-VALUE}).")
+            description = "Supercell size cap N, also the neighbours per site K of large cells (default: ${DEFAULT-VALUE}).")
     int maxSupercellAtoms;
 
     @Option(names = "--max-prim-sites", paramLabel = "S", defaultValue = "64",
-            description = "Largest accepted primitive cell (default: ${DEFAULT-VALUE}).")
+            description = "Largest primitive cell featurized with a supercell; larger cells get per-site neighbour lists (default: ${DEFAULT-VALUE}).")
     int maxPrimSites;
 
     @Option(names = "--max-distance-pairs", paramLabel = "SJ", defaultValue = "4096",
-            description = "Largest accepted S·J (default: ${DEFAULT-VALUE}).")
+            description = "Largest supercell distance tensor S·J; larger ones get per-site neighbour lists (default: ${DEFAULT-VALUE}).")
     int maxDistancePairs;
+
+    @Option(names = "--max-sites", paramLabel = "S", defaultValue = "2000",
+            description = "Resource limit: largest accepted primitive cell; larger ones are rejected (default: ${DEFAULT-VALUE}).")
+    int maxSites;
+
+    @Option(names = "--max-pairs", paramLabel = "SK", defaultValue = "100000",
+            description = "Resource limit: largest accepted S·K of a neighbour-list cell (default: ${DEFAULT-VALUE}).")
+    long maxPairs;
 
     @Option(names = "--site-tolerance", paramLabel = "ANGSTROM", defaultValue = "0.5",
             description = "Site tolerance of the primitive-cell search (default: ${DEFAULT-VALUE} Å).")
@@ -87,7 +96,8 @@ public final class FeaturizeCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         SiteNetFeaturizer featurizer;
         try {
-            featurizer = new SiteNetFeaturizer(new SiteNetFeaturizer.Config(maxSupercellAtoms, maxPrimSites, maxDistancePairs, siteTolerance));
+            featurizer = new SiteNetFeaturizer(new SiteNetFeaturizer.Config(maxSupercellAtoms, maxPrimSites, maxDistancePairs,
+                    maxSites, maxPairs, siteTolerance));
         } catch (IllegalArgumentException e) {
             err.println("featurize: " + e.getMessage());
             return 2;
@@ -213,8 +223,18 @@ public final class FeaturizeCommand implements Callable<Integer> {
         }
         g.writeEndArray();
         g.writeArrayFieldStart("image_of");
-        for (int v : f.imageOf()) {
-            g.writeNumber(v);
+        if (f.perSiteNeighbours()) {
+            for (int i = 0; i < s; i++) {
+                g.writeStartArray();
+                for (int a = 0; a < j; a++) {
+                    g.writeNumber(f.neighbour(i, a));
+                }
+                g.writeEndArray();
+            }
+        } else {
+            for (int v : f.imageOf()) {
+                g.writeNumber(v);
+            }
         }
         g.writeEndArray();
         g.writeEndObject();

@@ -74,9 +74,15 @@ public final class PretrainCommand implements Callable<Integer> {
     Integer version;
 
     @Option(names = "--preset", defaultValue = "default", paramLabel = "NAME",
-            description = "Training settings: default, or paper (the authors' compact_dim_nocomp_klnorm.yaml: AdamW eps 1e-7,"
-                    + " batches of 1,200 sites without a pair cap; docs/pretraining.md). Default: ${DEFAULT-VALUE}.")
+            description = "Training settings: default, paper (the authors' compact_dim_nocomp_klnorm.yaml: AdamW eps 1e-7,"
+                    + " batches of 1,200 sites without a pair cap) or paper-comp (paper plus their composition loss,"
+                    + " weight 1.0; docs/pretraining.md). Default: ${DEFAULT-VALUE}.")
     String preset;
+
+    @Option(names = "--composition-weight", paramLabel = "W",
+            description = "Weight of the composition loss (a decoder from the global embedding to the element fractions;"
+                    + " 0 = off). Overrides the preset's (default and paper: 0, paper-comp: 1.0).")
+    Double compositionWeight;
 
     @Option(names = "--lr", description = "AdamW (peak) learning rate (default 1e-4).")
     Double lr;
@@ -124,6 +130,12 @@ public final class PretrainCommand implements Callable<Integer> {
         TrainConfig preCfg;
         try {
             preCfg = TrainConfig.preset(preset).withLrSchedule(LrSchedule.parse(lrSchedule, warmupSteps));
+            if (compositionWeight != null) {
+                if (!(compositionWeight >= 0) || compositionWeight.isInfinite()) {
+                    throw new IllegalArgumentException("--composition-weight must be a number >= 0, got " + compositionWeight);
+                }
+                preCfg = preCfg.withWeights(preCfg.weights().withComposition(compositionWeight));
+            }
         } catch (IllegalArgumentException e) {
             System.err.println("pretrain: " + e.getMessage());
             return 2;

@@ -85,7 +85,7 @@ class FeaturizeCommandTest {
         Result r = run(dir.toString());
         assertEquals(1, r.code());
         List<String> lines = r.out().lines().toList();
-        assertEquals(1, lines.size(), r.out());
+        assertEquals(2, lines.size(), r.out());
         JsonNode j = new ObjectMapper().readTree(lines.get(0));
         assertEquals("a_nacl", j.get("id").asText());
         assertEquals(SiteNetFeaturizer.VERSION, j.get("featurizer_version").asInt());
@@ -97,10 +97,24 @@ class FeaturizeCommandTest {
         assertEquals(36, j.get("distances").get(1).size());
         assertEquals(0.0, j.get("distances").get(0).get(0).asDouble());
         assertEquals(36, j.get("image_of").size());
+        // the 70-site cell (above the supercell limit): per-site neighbour lists, K = 50, image_of per row
+        JsonNode big = new ObjectMapper().readTree(lines.get(1));
+        assertEquals("c_big", big.get("id").asText());
+        assertEquals(70, big.get("prim_sites").asInt());
+        assertEquals(50, big.get("supercell_sites").asInt());
+        assertEquals(70, big.get("image_of").size());
+        assertEquals(50, big.get("image_of").get(69).size());
+        assertEquals(69, big.get("image_of").get(69).get(0).asInt(), "each row starts with its own site");
         List<String> errs = r.err().lines().toList();
-        assertEquals(2, errs.size(), r.err());
+        assertEquals(1, errs.size(), r.err());
         assertTrue(errs.get(0).startsWith("b_broken: "), errs.get(0));
-        assertTrue(errs.get(1).startsWith("c_big: featurize.too_many_sites: "), errs.get(1));
+
+        // resource limits are options: past them, one line naming the limit
+        Result capped = run(dir.resolve("c_big.cif").toString(), "--max-sites", "60");
+        assertEquals(1, capped.code());
+        assertEquals("", capped.out());
+        assertTrue(capped.err().startsWith("c_big: featurize.too_many_sites: primitive cell has 70 sites, more than "
+                + "the limit of 60 (featurizer maxSites)"), capped.err());
     }
 
     @Test

@@ -40,7 +40,7 @@ final class Synthetic {
                 img[k] = k % s;
             }
             String id = name + "-" + i;
-            samples.add(new EvalSample(id, new FeaturizedCrystal(id, 1, s, j, F, sf, d, img, "X", name),
+            samples.add(new EvalSample(id, new FeaturizedCrystal(id, io.dimstream.core.featurize.SiteNetFeaturizer.VERSION, s, j, F, sf, d, img, "X", name),
                     Map.of(pool[i % 4], 1.0 + r.nextInt(3), pool[(i + 1) % 4], 1.0)));
             double m0 = 0;
             double m1 = 0;

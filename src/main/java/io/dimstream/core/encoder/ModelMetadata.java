@@ -62,7 +62,7 @@ public record ModelMetadata(
     public static final List<TensorSpec> STANDARD_INPUTS = List.of(
             new TensorSpec("site_features", "float32", List.of("B", "S", "F")),
             new TensorSpec("distances", "float32", List.of("B", "S", "J")),
-            new TensorSpec("image_of", "int64", List.of("B", "J")),
+            new TensorSpec("image_of", "int64", List.of("B", "R", "J")),
             new TensorSpec("site_mask", "float32", List.of("B", "S")),
             new TensorSpec("atom_mask", "float32", List.of("B", "J")));
 

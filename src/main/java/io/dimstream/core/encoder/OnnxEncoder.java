@@ -314,6 +314,15 @@ public final class OnnxEncoder implements CrystalEncoder {
             throw new EncoderException(EncoderException.MODEL_SIGNATURE_MISMATCH, "model " + meta.name() + " v"
                     + meta.version() + " declares inputs " + got + ", this runtime needs " + want);
         }
+        for (int k = 0; k < want.size(); k++) {
+            int rank = ModelMetadata.STANDARD_INPUTS.get(k).shape().size();
+            if (meta.inputs().get(k).shape().size() != rank) {
+                throw new EncoderException(EncoderException.MODEL_SIGNATURE_MISMATCH, "model " + meta.name() + " v"
+                        + meta.version() + " declares input " + meta.inputs().get(k) + ", this runtime needs "
+                        + ModelMetadata.STANDARD_INPUTS.get(k) + " (a graph exported before featurizer v2: "
+                        + "retrain, or re-export its checkpoint with this version)");
+            }
+        }
         List<String> wantOut = ModelMetadata.STANDARD_OUTPUTS.stream().map(TensorSpec::name).toList();
         List<String> gotOut = meta.outputs().stream().map(TensorSpec::name).toList();
         if (!gotOut.containsAll(wantOut)) {
@@ -510,7 +519,8 @@ public final class OnnxEncoder implements CrystalEncoder {
             in.put("site_features", OnnxTensor.createTensor(env, FloatBuffer.wrap(p.siteFeatures),
                     new long[] {b, s, p.featureDim}));
             in.put("distances", OnnxTensor.createTensor(env, FloatBuffer.wrap(p.distances), new long[] {b, s, j}));
-            in.put("image_of", OnnxTensor.createTensor(env, LongBuffer.wrap(p.imageOf), new long[] {b, j}));
+            in.put("image_of", OnnxTensor.createTensor(env, LongBuffer.wrap(p.imageOf),
+                    new long[] {b, p.imageRows, j}));
             in.put("site_mask", OnnxTensor.createTensor(env, FloatBuffer.wrap(p.siteMask), new long[] {b, s}));
             in.put("atom_mask", OnnxTensor.createTensor(env, FloatBuffer.wrap(p.atomMask), new long[] {b, j}));
             java.util.Set<String> outs = local == null ? java.util.Set.of("embedding")

@@ -136,4 +136,56 @@ public final class SizeBatcher {
         }
         return out;
     }
+
+    /**
+     * Gives every batch of one crystal a partner: a DIM training or validation batch needs one for its
+     * false pairs. Only a crystal that alone exceeds the caps (a large cell) makes a batch of one, and
+     * such batches come in runs (the plan is in size order): a run is cut into pairs of neighbours, an odd
+     * one left over joins the pair before it (or, in a run of one, the batch before it, else the one after).
+     * A joined batch therefore holds at most three crystals and exceeds the caps by at most two large
+     * cells; plans without batches of one are returned unchanged.
+     */
+    public static List<int[]> joinSingletons(List<int[]> plan) {
+        if (plan.size() < 2) {
+            return plan;
+        }
+        List<int[]> out = new ArrayList<>();
+        int i = 0;
+        while (i < plan.size()) {
+            if (plan.get(i).length != 1) {
+                out.add(plan.get(i++));
+                continue;
+            }
+            int end = i;
+            while (end < plan.size() && plan.get(end).length == 1) {
+                end++;
+            }
+            int run = end - i;
+            if (run == 1) {
+                if (!out.isEmpty()) {
+                    out.set(out.size() - 1, concat(out.get(out.size() - 1), plan.get(i)));
+                } else if (end < plan.size()) {
+                    out.add(concat(plan.get(i), plan.get(end)));
+                    end++;
+                } else {
+                    out.add(plan.get(i));
+                }
+            } else {
+                for (int k = i; k + 1 < end; k += 2) {
+                    out.add(concat(plan.get(k), plan.get(k + 1)));
+                }
+                if (run % 2 == 1) {
+                    out.set(out.size() - 1, concat(out.get(out.size() - 1), plan.get(end - 1)));
+                }
+            }
+            i = end;
+        }
+        return out;
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
 }

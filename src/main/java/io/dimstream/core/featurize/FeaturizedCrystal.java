@@ -12,11 +12,15 @@ import java.util.Objects;
  * @param id                structure id
  * @param featurizerVersion version of the featurizer algorithm that made it
  * @param primSites         S, sites of the primitive cell
- * @param supercellSites    J, atoms of the near-cubic supercell
+ * @param supercellSites    J: atoms of the near-cubic supercell, or K, the neighbours of each site
+ *                          (featurizer v2 for cells above the supercell limits)
  * @param featureDim        F, features per site
  * @param siteFeatures      S x F standardised site features, row-major
- * @param distances         S x J minimum-image distances (Angstrom), row-major
- * @param imageOf           J entries: primitive site index of each supercell atom
+ * @param distances         S x J distances (Angstrom), row-major: minimum-image distances to the
+ *                          supercell atoms, or to each site's K nearest atoms, ascending
+ * @param imageOf           primitive site index of each atom: J entries shared by every row (supercell),
+ *                          or S x J entries, one list per row (per-site neighbour lists); see
+ *                          {@link #perSiteNeighbours()}
  * @param formula           reduced formula
  * @param source            provenance
  */
@@ -42,8 +46,9 @@ public record FeaturizedCrystal(
             throw new IllegalArgumentException("distances has " + distances.length + " values, expected S*J = "
                     + primSites + "*" + supercellSites);
         }
-        if (imageOf.length != supercellSites) {
-            throw new IllegalArgumentException("imageOf has " + imageOf.length + " entries, expected J = " + supercellSites);
+        if (imageOf.length != supercellSites && imageOf.length != primSites * supercellSites) {
+            throw new IllegalArgumentException("imageOf has " + imageOf.length + " entries, expected J = "
+                    + supercellSites + " (supercell) or S*J = " + primSites + "*" + supercellSites + " (per site)");
         }
         for (int j : imageOf) {
             if (j < 0 || j >= primSites) {
@@ -60,6 +65,19 @@ public record FeaturizedCrystal(
 
     public float distance(int i, int j) {
         return distances[i * supercellSites + j];
+    }
+
+    /**
+     * Whether every site has its own neighbour list (imageOf has S·J entries: featurizer v2's K nearest
+     * atoms) rather than one supercell shared by all rows (J entries). A one-site crystal is both.
+     */
+    public boolean perSiteNeighbours() {
+        return primSites > 1 && imageOf.length == primSites * supercellSites;
+    }
+
+    /** The primitive site that atom j of row i is an image of, in either layout. */
+    public int neighbour(int i, int j) {
+        return perSiteNeighbours() ? imageOf[i * supercellSites + j] : imageOf[j];
     }
 
     public CrystalFeatures toAvro(long submittedAt, long featurizedAt) {

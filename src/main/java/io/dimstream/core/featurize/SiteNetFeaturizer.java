@@ -22,8 +22,13 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>Site features, 9 per site ({@link MagpieFeatures}); for a disordered site the occupancy-weighted
  *       mean over its species, weights normalised by the site's total occupancy (vacancies carry no
  *       features).</li>
- *   <li>Limits: S &gt; {@link Config#maxPrimSites()} or S·J &gt; {@link Config#maxDistancePairs()} is
- *       rejected with a {@link FeaturizerException}.</li>
+ *   <li>Large cells (version 2): when S &gt; {@link Config#maxPrimSites()} or S·J &gt;
+ *       {@link Config#maxDistancePairs()}, steps 2–3 are replaced by per-site neighbour lists: each
+ *       primitive site sees its K = N nearest atoms of the periodic crystal ({@link NearestNeighbours}),
+ *       so the J axis of row i is "the K nearest atoms of site i" and imageOf has one list per row.
+ *       Cells within the supercell limits are featurized exactly as in version 1.</li>
+ *   <li>Resource limits: S &gt; {@link Config#maxSites()} or S·K &gt; {@link Config#maxPairs()} is
+ *       rejected with a {@link FeaturizerException} naming the limit.</li>
  * </ol>
  *
  * <p>Deterministic (same input → identical output) and thread-safe: one instance may be shared; the
@@ -31,26 +36,57 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class SiteNetFeaturizer {
 
-    /** Version of the featurization algorithm, carried on every output. Bump on any change of output. */
-    public static final int VERSION = 1;
+    /**
+     * Version of the featurization algorithm, carried on every output. Bump on any change of output.
+     * Version 2 added per-site neighbour lists for cells above the supercell limits; its output for every
+     * structure version 1 accepted is identical to version 1's.
+     */
+    public static final int VERSION = 2;
+
+    /**
+     * Whether weights trained on features of version {@code trainedOn} are a valid starting point for
+     * training or fine-tuning on this version's features (resume, warm start). True for this version and
+     * for version 1, whose inputs version 2 featurizes identically. Embedding still requires the model's
+     * featurizer version to equal {@link #VERSION} (its graph and its training data are of that version).
+     */
+    public static boolean weightsCompatible(int trainedOn) {
+        return trainedOn == VERSION || trainedOn == 1;
+    }
 
     /**
      * Featurizer settings.
      *
-     * @param maxSupercellAtoms      N: the supercell has at most max(N, S) atoms (default 50)
-     * @param maxPrimSites           largest accepted primitive cell S (default 64)
-     * @param maxDistancePairs       largest accepted S·J (default 4096 = 64·64)
+     * @param maxSupercellAtoms      N: the supercell has at most max(N, S) atoms; also K, the neighbours
+     *                               per site of large cells (default 50)
+     * @param maxPrimSites           largest primitive cell S featurized with the supercell (default 64);
+     *                               larger cells get per-site neighbour lists
+     * @param maxDistancePairs       largest supercell tensor S·J (default 4096 = 64·64); larger ones get
+     *                               per-site neighbour lists
+     * @param maxSites               resource limit: largest accepted primitive cell (default 2,000)
+     * @param maxPairs               resource limit: largest accepted S·K of a neighbour-list cell
+     *                               (default 100,000 = 2,000 · 50)
      * @param primitiveSiteTolerance site tolerance of the primitive-cell search, Angstrom (default 0.5)
      */
-    public record Config(int maxSupercellAtoms, int maxPrimSites, int maxDistancePairs, double primitiveSiteTolerance) {
+    public record Config(int maxSupercellAtoms, int maxPrimSites, int maxDistancePairs, int maxSites, long maxPairs,
+            double primitiveSiteTolerance) {
 
-        /** The defaults of featurizer version 1. */
-        public static final Config DEFAULTS = new Config(50, 64, 4096, 0.5);
+        /** The defaults of featurizer version 2 (the first three are version 1's limits). */
+        public static final Config DEFAULTS = new Config(50, 64, 4096, 2000, 100_000, 0.5);
+
+        /** Supercell limits and tolerance with the default resource limits. */
+        public Config(int maxSupercellAtoms, int maxPrimSites, int maxDistancePairs, double primitiveSiteTolerance) {
+            this(maxSupercellAtoms, maxPrimSites, maxDistancePairs, DEFAULT_MAX_SITES, DEFAULT_MAX_PAIRS,
+                    primitiveSiteTolerance);
+        }
+
+        public static final int DEFAULT_MAX_SITES = 2000;
+        public static final long DEFAULT_MAX_PAIRS = 100_000;
 
         public Config {
-            if (maxSupercellAtoms < 1 || maxPrimSites < 1 || maxDistancePairs < 1) {
+            if (maxSupercellAtoms < 1 || maxPrimSites < 1 || maxDistancePairs < 1 || maxSites < 1 || maxPairs < 1) {
                 throw new IllegalArgumentException("featurizer limits must be positive: N=" + maxSupercellAtoms
-                        + ", maxPrimSites=" + maxPrimSites + ", maxDistancePairs=" + maxDistancePairs);
+                        + ", maxPrimSites=" + maxPrimSites + ", maxDistancePairs=" + maxDistancePairs
+                        + ", maxSites=" + maxSites + ", maxPairs=" + maxPairs);
             }
             if (!(primitiveSiteTolerance > 0)) {
                 throw new IllegalArgumentException("primitive site tolerance must be positive: " + primitiveSiteTolerance);
@@ -63,6 +99,7 @@ public final class SiteNetFeaturizer {
     private final LongAdder rejected = new LongAdder();
     private final LongAdder imputedValues = new LongAdder();
     private final LongAdder multiCandidate = new LongAdder();
+    private final LongAdder neighbourListCount = new LongAdder();
 
     public SiteNetFeaturizer() {
         this(Config.DEFAULTS);
@@ -126,9 +163,9 @@ public final class SiteNetFeaturizer {
         if (sn == 0) {
             throw new FeaturizerException(FeaturizerException.EMPTY_STRUCTURE, "structure has no sites");
         }
-        if (sn > config.maxPrimSites()) {
+        if (sn > config.maxSites()) {
             throw new FeaturizerException(FeaturizerException.TOO_MANY_SITES, "primitive cell has " + sn
-                    + " sites, more than the limit of " + config.maxPrimSites());
+                    + " sites, more than the limit of " + config.maxSites() + " (featurizer maxSites)");
         }
         Lattice lattice = prim.lattice();
         double[][] l = lattice.matrix();
@@ -152,16 +189,18 @@ public final class SiteNetFeaturizer {
             throw new FeaturizerException(FeaturizerException.BAD_GEOMETRY, e.getMessage());
         }
         long jn = (long) cell.multiplicity() * sn;
-        if (jn * sn > config.maxDistancePairs()) {
-            throw new FeaturizerException(FeaturizerException.TOO_MANY_PAIRS, "distance tensor would be " + sn + " x "
-                    + jn + " = " + (jn * sn) + " entries, more than the limit of " + config.maxDistancePairs());
-        }
-        int j = (int) jn;
         float[] features = new float[sn * MagpieFeatures.DIM];
         long imputed = 0;
         for (int i = 0; i < sn; i++) {
             imputed += siteFeatures(prim.site(i), i, features, i * MagpieFeatures.DIM);
         }
+        if (imputed > 0) {
+            imputedValues.add(imputed);
+        }
+        if (sn > config.maxPrimSites() || jn * sn > config.maxDistancePairs()) {
+            return neighbourLists(prim, l, frac, sn, features, id, source);
+        }
+        int j = (int) jn;
         float[] distances = new float[sn * j];
         // step 2a: canonical choice among the equivalent Niggli bases (one candidate in the common case)
         List<int[][]> candidates = sn == 1 ? List.of()
@@ -177,10 +216,29 @@ public final class SiteNetFeaturizer {
         for (int a = 0; a < j; a++) {
             imageOf[a] = a % sn;
         }
-        if (imputed > 0) {
-            imputedValues.add(imputed);
-        }
         return new FeaturizedCrystal(id, VERSION, sn, j, MagpieFeatures.DIM, features, distances, imageOf,
+                prim.reducedFormula(), source);
+    }
+
+    /** Step 2–3 for cells above the supercell limits: each site's K = N nearest atoms. */
+    private FeaturizedCrystal neighbourLists(Structure prim, double[][] l, double[] frac, int sn, float[] features,
+            String id, String source) throws FeaturizerException {
+        int k = config.maxSupercellAtoms();
+        long pairs = (long) sn * k;
+        if (pairs > config.maxPairs()) {
+            throw new FeaturizerException(FeaturizerException.TOO_MANY_PAIRS, "neighbour lists would hold " + sn
+                    + " x " + k + " = " + pairs + " pairs, more than the limit of " + config.maxPairs()
+                    + " (featurizer maxPairs)");
+        }
+        float[] distances = new float[sn * k];
+        int[] imageOf = new int[sn * k];
+        try {
+            NearestNeighbours.compute(l, frac, sn, k, distances, imageOf);
+        } catch (IllegalArgumentException e) {
+            throw new FeaturizerException(FeaturizerException.BAD_GEOMETRY, e.getMessage());
+        }
+        neighbourListCount.increment();
+        return new FeaturizedCrystal(id, VERSION, sn, k, MagpieFeatures.DIM, features, distances, imageOf,
                 prim.reducedFormula(), source);
     }
 
@@ -234,6 +292,11 @@ public final class SiteNetFeaturizer {
      */
     public long canonicalChoiceCount() {
         return multiCandidate.sum();
+    }
+
+    /** Structures above the supercell limits, featurized with per-site neighbour lists by this instance. */
+    public long neighbourListCount() {
+        return neighbourListCount.sum();
     }
 
     /** Imputed Magpie table values used so far (summed over sites and species) by this instance. */

@@ -3,9 +3,11 @@ package io.dimstream.core.encoder;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.dimstream.core.featurize.FeaturizedCrystal;
+import io.dimstream.core.featurize.SiteNetFeaturizer;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,9 +59,9 @@ class OnnxEncoderTest {
         try (OnnxEncoder enc = OnnxEncoder.load(fixture(), "cpu")) {
             assertEquals("sitenet-dim", enc.modelName());
             assertEquals(1, enc.modelVersion());
-            assertEquals(1, enc.featurizerVersion());
+            assertEquals(SiteNetFeaturizer.VERSION, enc.featurizerVersion());
             assertEquals("cpu", enc.device());
-            List<FeaturizedCrystal> cs = crystals(30, 1, 9, 1);
+            List<FeaturizedCrystal> cs = crystals(30, SiteNetFeaturizer.VERSION, 9, 1);
             float[][] all = enc.embed(cs);
             assertEquals(30, all.length);
             assertEquals(enc.embeddingDim(), all[0].length);
@@ -79,7 +81,7 @@ class OnnxEncoderTest {
         assumeFalse(OnnxEncoder.cudaDevicePresent(), "a CUDA device is present");
         try (OnnxEncoder enc = OnnxEncoder.load(fixture(), "auto")) {
             assertEquals("cpu", enc.device());
-            assertEquals(3, enc.embed(crystals(3, 1, 9, 2)).length);
+            assertEquals(3, enc.embed(crystals(3, SiteNetFeaturizer.VERSION, 9, 2)).length);
         }
     }
 
@@ -95,9 +97,9 @@ class OnnxEncoderTest {
     @Test
     void refusesOtherFeaturizerVersionsAndWidths() {
         try (OnnxEncoder enc = OnnxEncoder.load(fixture(), "cpu")) {
-            EncoderException v = assertThrows(EncoderException.class, () -> enc.embed(crystals(2, 2, 9, 3)));
+            EncoderException v = assertThrows(EncoderException.class, () -> enc.embed(crystals(2, SiteNetFeaturizer.VERSION - 1, 9, 3)));
             assertEquals(EncoderException.FEATURIZER_VERSION_MISMATCH, v.code());
-            EncoderException f = assertThrows(EncoderException.class, () -> enc.embed(crystals(2, 1, 7, 3)));
+            EncoderException f = assertThrows(EncoderException.class, () -> enc.embed(crystals(2, SiteNetFeaturizer.VERSION, 7, 3)));
             assertEquals(EncoderException.FEATURE_DIM_MISMATCH, f.code());
         }
     }
@@ -117,6 +119,15 @@ class OnnxEncoderTest {
                 meta.onnxSha256(), meta.createdAt(), meta.config());
         EncoderException sig = assertThrows(EncoderException.class, () -> OnnxEncoder.fromBytes(onnx, wrongInputs, "cpu"));
         assertEquals(EncoderException.MODEL_SIGNATURE_MISMATCH, sig.code());
+        // a model exported before featurizer v2 declares image_of [B,J]: refused with a hint, not a runtime error
+        List<TensorSpec> legacy = new ArrayList<>(meta.inputs());
+        legacy.set(2, new TensorSpec("image_of", "int64", List.of("B", "J")));
+        ModelMetadata legacyMeta = new ModelMetadata(meta.name(), meta.version(), meta.featurizerVersion(),
+                meta.featureDim(), meta.embeddingDim(), meta.localDim(), legacy, meta.outputs(), meta.metrics(),
+                meta.onnxSha256(), meta.createdAt(), meta.config());
+        EncoderException old = assertThrows(EncoderException.class, () -> OnnxEncoder.fromBytes(onnx, legacyMeta, "cpu"));
+        assertEquals(EncoderException.MODEL_SIGNATURE_MISMATCH, old.code());
+        assertTrue(old.getMessage().contains("before featurizer v2"), old.getMessage());
         ModelMetadata wrongF = new ModelMetadata(meta.name(), meta.version(), meta.featurizerVersion(), 12,
                 meta.embeddingDim(), meta.localDim(), meta.inputs(), meta.outputs(), meta.metrics(), meta.onnxSha256(),
                 meta.createdAt(), meta.config());
@@ -127,13 +138,13 @@ class OnnxEncoderTest {
         assertEquals(EncoderException.BAD_MODEL, garbage.code());
         // bytes + metadata (as the streams app gets them from Kafka) work
         try (OnnxEncoder enc = OnnxEncoder.fromBytes(onnx, ModelMetadata.fromJson(meta.toJson()), "cpu")) {
-            assertEquals(2, enc.embed(crystals(2, 1, 9, 4)).length);
+            assertEquals(2, enc.embed(crystals(2, SiteNetFeaturizer.VERSION, 9, 4)).length);
         }
     }
 
     @Test
     void threadSafeAndClosable() throws Exception {
-        List<FeaturizedCrystal> cs = crystals(40, 1, 9, 5);
+        List<FeaturizedCrystal> cs = crystals(40, SiteNetFeaturizer.VERSION, 9, 5);
         OnnxEncoder enc = OnnxEncoder.load(fixture(), OnnxEncoder.Options.defaults().withDevice("cpu").withThreads(1));
         float[][] ref = enc.embed(cs);
         ExecutorService pool = Executors.newFixedThreadPool(4);
@@ -158,7 +169,7 @@ class OnnxEncoderTest {
 
     @Test
     void sizeBatcherRespectsCaps() {
-        List<FeaturizedCrystal> cs = crystals(50, 1, 9, 6);
+        List<FeaturizedCrystal> cs = crystals(50, SiteNetFeaturizer.VERSION, 9, 6);
         List<int[]> plan = SizeBatcher.plan(cs, 20, 100_000, 8);
         boolean[] seen = new boolean[cs.size()];
         for (int[] g : plan) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dimstream.core.featurize.FeaturizedCrystal;
+import io.dimstream.core.featurize.SiteNetFeaturizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -50,7 +51,7 @@ class OnnxEncoderThreadStackTest {
 
     @Test
     void nativeCallsRunOnTheEncodersOwnThreadsWhichStopOnClose() throws Exception {
-        List<FeaturizedCrystal> cs = OnnxEncoderTest.crystals(64, 1, 9, 7);
+        List<FeaturizedCrystal> cs = OnnxEncoderTest.crystals(64, SiteNetFeaturizer.VERSION, 9, 7);
         OnnxEncoder enc = OnnxEncoder.load(OnnxEncoderTest.fixture(), OnnxEncoder.Options.defaults().withDevice("cpu")
                 .withThreads(1).withMaxBatch(4));
         float[][] ref = enc.embed(cs);
@@ -93,7 +94,7 @@ class OnnxEncoderThreadStackTest {
 
     @Test
     void loadsAndEmbedsFromDefaultAndSmallStackThreads() throws Exception {
-        List<FeaturizedCrystal> cs = OnnxEncoderTest.crystals(300, 1, 9, 5);
+        List<FeaturizedCrystal> cs = OnnxEncoderTest.crystals(300, SiteNetFeaturizer.VERSION, 9, 5);
         float[][] a = onThread(0, cs);
         float[][] b = onThread(256L << 10, cs);
         assertEquals(cs.size(), a.length);

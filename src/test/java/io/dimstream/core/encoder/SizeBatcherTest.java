@@ -102,4 +102,33 @@ class SizeBatcherTest {
         List<int[]> plan = SizeBatcher.planMinCost(huge, 10, 100, 10, 128);
         assertEquals(2, plan.size(), "a crystal over the caps gets a call of its own");
     }
+
+    @Test
+    void singletonBatchesJoinANeighbourSoEveryDimBatchHasAPartner() {
+        // a lone singleton joins the batch before it; the first one joins the batch after it
+        java.util.List<int[]> joined = SizeBatcher.joinSingletons(java.util.List.of(new int[] {0}, new int[] {1, 2},
+                new int[] {3}, new int[] {4, 5}));
+        assertEquals(2, joined.size());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {0, 1, 2, 3}, joined.get(0));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {4, 5}, joined.get(1));
+        // a run of singletons (the large cells at the end of a size-ordered plan) is cut into pairs, never
+        // gathered into one huge batch; an odd one left over makes a triple
+        java.util.List<int[]> plan = new java.util.ArrayList<>(java.util.List.of(new int[] {0, 1}));
+        for (int k = 2; k < 9; k++) {
+            plan.add(new int[] {k});
+        }
+        java.util.List<int[]> run = SizeBatcher.joinSingletons(plan);
+        assertEquals(4, run.size());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {0, 1}, run.get(0));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {2, 3}, run.get(1));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {4, 5}, run.get(2));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {6, 7, 8}, run.get(3));
+        for (int[] b : run) {
+            org.junit.jupiter.api.Assertions.assertTrue(b.length >= 2 && b.length <= 3);
+        }
+        // nothing to join: unchanged; a plan of one batch stays as it is
+        java.util.List<int[]> none = java.util.List.of(new int[] {0, 1}, new int[] {2, 3});
+        assertEquals(none, SizeBatcher.joinSingletons(none));
+        assertEquals(1, SizeBatcher.joinSingletons(java.util.List.<int[]>of(new int[] {7})).size());
+    }
 }

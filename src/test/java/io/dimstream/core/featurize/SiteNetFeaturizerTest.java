@@ -110,7 +110,7 @@ class SiteNetFeaturizerTest {
         Structure s = randomStructure(1, 6, 6);
         FeaturizedCrystal f = featurizer.featurize(s, "mp-1", "file:x.cif");
         assertEquals(SiteNetFeaturizer.VERSION, f.featurizerVersion());
-        assertEquals(1, SiteNetFeaturizer.VERSION);
+        assertEquals(2, SiteNetFeaturizer.VERSION);
         assertEquals("mp-1", f.id());
         assertEquals("file:x.cif", f.source());
         assertEquals(s.reducedFormula(), f.formula());
@@ -188,16 +188,20 @@ class SiteNetFeaturizerTest {
     }
 
     @Test
-    void limitsAreEnforcedWithTypedErrors() {
+    void resourceLimitsAreEnforcedWithTypedErrorsNamingTheLimit() {
+        SiteNetFeaturizer tight = new SiteNetFeaturizer(new SiteNetFeaturizer.Config(50, 64, 4096, 100, 100_000, 0.5));
         FeaturizerException tooMany = assertThrows(FeaturizerException.class,
-                () -> featurizer.featurize(randomStructure(5, 65, 12), "x", "t"));
+                () -> tight.featurize(randomStructure(5, 101, 14), "x", "t"));
         assertEquals(FeaturizerException.TOO_MANY_SITES, tooMany.code());
-        assertTrue(tooMany.getMessage().contains("65") && tooMany.getMessage().contains("64"), tooMany.getMessage());
+        assertTrue(tooMany.getMessage().contains("101") && tooMany.getMessage().contains("limit of 100")
+                && tooMany.getMessage().contains("maxSites"), tooMany.getMessage());
 
-        SiteNetFeaturizer capped = new SiteNetFeaturizer(new SiteNetFeaturizer.Config(50, 64, 1000, 0.5));
+        SiteNetFeaturizer capped = new SiteNetFeaturizer(new SiteNetFeaturizer.Config(50, 64, 4096, 2000, 3000, 0.5));
         FeaturizerException pairs = assertThrows(FeaturizerException.class,
-                () -> capped.featurize(randomStructure(6, 40, 12), "x", "t"));
+                () -> capped.featurize(randomStructure(6, 70, 14), "x", "t"));
         assertEquals(FeaturizerException.TOO_MANY_PAIRS, pairs.code());
+        assertTrue(pairs.getMessage().contains("70 x 50 = 3500") && pairs.getMessage().contains("maxPairs"),
+                pairs.getMessage());
         assertEquals(1, capped.rejectedCount());
 
         FeaturizerException empty = assertThrows(FeaturizerException.class,
@@ -205,7 +209,37 @@ class SiteNetFeaturizerTest {
         assertEquals(FeaturizerException.EMPTY_STRUCTURE, empty.code());
 
         assertThrows(IllegalArgumentException.class, () -> new SiteNetFeaturizer.Config(0, 64, 4096, 0.5));
+        assertThrows(IllegalArgumentException.class, () -> new SiteNetFeaturizer.Config(50, 64, 4096, 0, 10, 0.5));
+        assertEquals(new SiteNetFeaturizer.Config(50, 64, 4096, 2000, 100_000, 0.5), SiteNetFeaturizer.Config.DEFAULTS);
         assertEquals(new SiteNetFeaturizer.Config(50, 64, 4096, 0.5), SiteNetFeaturizer.Config.DEFAULTS);
+    }
+
+    @Test
+    void cellsAboveTheSupercellLimitsGetPerSiteNeighbourLists() throws Exception {
+        // 65 sites: one more than the supercell limit of featurizer v1
+        FeaturizedCrystal f = featurizer.featurizeCell(randomStructure(5, 65, 12), "big", "t");
+        assertEquals(65, f.primSites());
+        assertEquals(50, f.supercellSites());
+        assertTrue(f.perSiteNeighbours());
+        assertEquals(65 * 50, f.imageOf().length);
+        for (int i = 0; i < 65; i++) {
+            assertEquals(0f, f.distance(i, 0), "row " + i + " starts with the site itself");
+            assertEquals(i, f.neighbour(i, 0));
+            for (int j = 1; j < 50; j++) {
+                assertTrue(f.distance(i, j) >= f.distance(i, j - 1), "row " + i + " ascending");
+            }
+        }
+        assertEquals(1, featurizer.neighbourListCount());
+        // a supercell tensor over its pair limit (S <= 64) takes the neighbour-list path too
+        SiteNetFeaturizer capped = new SiteNetFeaturizer(new SiteNetFeaturizer.Config(50, 64, 1000, 0.5));
+        FeaturizedCrystal g = capped.featurize(randomStructure(6, 40, 12), "x", "t");
+        assertTrue(g.perSiteNeighbours());
+        assertEquals(40 * 50, g.distances().length);
+        // the Avro record carries the S*K lists and reads back equal
+        FeaturizedCrystal back = FeaturizedCrystal.fromAvro(f.toAvro(1L, 2L));
+        assertArrayEquals(f.imageOf(), back.imageOf());
+        assertArrayEquals(f.distances(), back.distances());
+        assertTrue(back.perSiteNeighbours());
     }
 
     @Test

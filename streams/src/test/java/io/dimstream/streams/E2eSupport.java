@@ -63,7 +63,7 @@ final class E2eSupport {
         SiteNetConfig cfg = SiteNetConfig.tiny(9);
         try (NDManager m = NDManager.newBaseManager(); Params p = Params.init(m, cfg, seed)) {
             byte[] onnx = OnnxExporter.export(cfg, p.toHost(), MODEL, version);
-            ModelMetadata meta = new ModelMetadata(MODEL, version, 1, cfg.featureDim(), cfg.embeddingDim(),
+            ModelMetadata meta = new ModelMetadata(MODEL, version, io.dimstream.core.featurize.SiteNetFeaturizer.VERSION, cfg.featureDim(), cfg.embeddingDim(),
                     cfg.localDim(), OnnxExporter.inputs(cfg), OnnxExporter.outputs(cfg), Map.of("val_dim_loss", 1.0),
                     Sha256.hex(onnx), Instant.now().toString(), cfg.toMap());
             return ModelRecords.toRecord(meta, onnx, version > 1 ? version - 1 : null, 0, ModelStatus.PROMOTED);

@@ -6,6 +6,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import io.dimstream.core.encoder.SizeBatcher;
 import io.dimstream.core.featurize.FeaturizedCrystal;
+import io.dimstream.core.featurize.SiteNetFeaturizer;
 import io.dimstream.trainer.dim.AdamW;
 import io.dimstream.trainer.dim.DimBatch;
 import io.dimstream.trainer.dim.DimObjective;
@@ -94,6 +95,11 @@ public final class DimTrainer {
         }
     }
 
+    /** Weights trained on featurizer {@code trainedOn} may continue on data of featurizer {@code data}. */
+    static boolean weightsCompatible(int trainedOn, int data) {
+        return trainedOn == data || (data == SiteNetFeaturizer.VERSION && SiteNetFeaturizer.weightsCompatible(trainedOn));
+    }
+
     /**
      * Loads the PyTorch engine if needed and switches the calling thread's grad mode off.
      *
@@ -133,6 +139,15 @@ public final class DimTrainer {
                 throw new IllegalArgumentException("checkpoint " + ckptFile.get() + " has another architecture");
             }
             LOG.info("resuming from {} (epoch {}, step {})", ckptFile.get(), resume.epoch(), resume.step());
+            if (!weightsCompatible(resume.featurizerVersion(), fv)) {
+                throw new IllegalArgumentException("checkpoint " + ckptFile.get() + " was trained on featurizer v"
+                        + resume.featurizerVersion() + ", the data is v" + fv);
+            }
+            if (resume.featurizerVersion() != fv) {
+                LOG.warn("checkpoint was trained on featurizer v{}, continuing on v{} data (v{} featurizes every v{} "
+                        + "input identically and adds the structures v{} rejected; the epoch's batch plan changes)",
+                        resume.featurizerVersion(), fv, fv, resume.featurizerVersion(), resume.featurizerVersion());
+            }
             Object was = resume.run().get("lrSchedule");
             if (was instanceof Map<?, ?> m && !LrSchedule.fromMap(castMap(m)).equals(config.lrSchedule())) {
                 LOG.warn("checkpoint was trained with learning-rate schedule {}, continuing with {}", m,
@@ -162,14 +177,26 @@ public final class DimTrainer {
                     throw new IllegalArgumentException("warm start " + warmStartDir.get()
                             + " has another architecture than this run");
                 }
-                if (warm.featurizerVersion() != fv) {
+                if (!weightsCompatible(warm.featurizerVersion(), fv)) {
                     throw new IllegalArgumentException("warm start " + warmStartDir.get() + " was trained on featurizer v"
                             + warm.featurizerVersion() + ", the data is v" + fv);
+                }
+                if (warm.featurizerVersion() != fv) {
+                    LOG.info("warm start {} was trained on featurizer v{}; continuing on v{} data (v{} featurizes "
+                            + "every v{} input identically)", warmStartDir.get(), warm.featurizerVersion(), fv, fv,
+                            warm.featurizerVersion());
                 }
                 params = Params.fromHost(base, warm.weights());
                 LOG.info("warm start from {} (step {})", warmStartDir.get(), warm.step());
             } else {
                 params = Params.init(base, arch, config.seed());
+            }
+            if (config.weights().composition() > 0) {
+                int added = params.addMissing(Params.compositionDecoderHost(arch, config.seed()));
+                if (added > 0) {
+                    LOG.info("composition loss (weight {}): decoder initialised ({} tensors)",
+                            config.weights().composition(), added);
+                }
             }
             try (params; AdamW opt = new AdamW(base, config.learningRate(), config.weightDecay(), config.amsgrad(),
                     config.adamEps())) {
@@ -470,8 +497,8 @@ public final class DimTrainer {
         Collections.shuffle(order, r);
         order.sort(Comparator.<Integer>comparingInt(i -> train.get(i).primSites())
                 .thenComparingInt(i -> train.get(i).supercellSites() / 16));
-        List<int[]> plan = SizeBatcher.cut(train, order, config.maxSitesPerBatch(), config.maxPairsPerBatch(),
-                config.maxBatch(), TRAIN_PADDING_FACTOR);
+        List<int[]> plan = SizeBatcher.joinSingletons(SizeBatcher.cut(train, order, config.maxSitesPerBatch(),
+                config.maxPairsPerBatch(), config.maxBatch(), TRAIN_PADDING_FACTOR));
         Collections.shuffle(plan, r);
         return plan;
     }
@@ -491,7 +518,8 @@ public final class DimTrainer {
 
     private Map<String, Double> validateWithGradModeOff(NDManager base, DimObjective objective,
             List<FeaturizedCrystal> val) {
-        List<int[]> plan = SizeBatcher.plan(val, config.maxSitesPerBatch(), config.maxPairsPerBatch(), config.maxBatch());
+        List<int[]> plan = SizeBatcher.joinSingletons(
+                SizeBatcher.plan(val, config.maxSitesPerBatch(), config.maxPairsPerBatch(), config.maxBatch()));
         double[] sums = new double[5];
         double n = 0;
         double localHits = 0;
@@ -527,7 +555,8 @@ public final class DimTrainer {
                         }
                     }
                 }
-                for (String key : List.of("local_true", "local_false", "global_true", "global_false", "global_acc")) {
+                for (String key : List.of("local_true", "local_false", "global_true", "global_false", "global_acc",
+                        "composition")) {
                     float[] v = st.get(key);
                     if (v != null) {
                         double[] acc = scoreSums.computeIfAbsent(key, k -> new double[2]);

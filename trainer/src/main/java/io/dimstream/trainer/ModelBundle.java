@@ -67,6 +67,32 @@ public final class ModelBundle {
         return new ModelBundle(meta, onnx, checkpoint);
     }
 
+    /**
+     * The same model re-exported for this build's featurizer version and graph: the checkpoint's weights
+     * unchanged, model.onnx rebuilt (image_of [B,R,J]), featurizerVersion set to
+     * {@link io.dimstream.core.featurize.SiteNetFeaturizer#VERSION}, name, version, metrics and config kept.
+     * Only for models whose weights are compatible ({@code SiteNetFeaturizer.weightsCompatible}).
+     *
+     * @throws IllegalArgumentException when the model has no checkpoint or incompatible weights
+     */
+    public static ModelBundle upgrade(ModelBundle old) {
+        int to = io.dimstream.core.featurize.SiteNetFeaturizer.VERSION;
+        int from = old.metadata.featurizerVersion();
+        if (old.checkpoint == null) {
+            throw new IllegalArgumentException("model " + old.metadata.name() + " v" + old.metadata.version()
+                    + " has no " + Checkpoint.FILE_NAME + ": its weights cannot be re-exported");
+        }
+        if (!io.dimstream.core.featurize.SiteNetFeaturizer.weightsCompatible(from)) {
+            throw new IllegalArgumentException("model " + old.metadata.name() + " v" + old.metadata.version()
+                    + " was trained on featurizer v" + from + "; featurizer v" + to + " cannot reuse its weights");
+        }
+        Checkpoint c = old.checkpoint;
+        Checkpoint ck = new Checkpoint(c.arch(), to, c.seed(), c.epoch(), c.batchInEpoch(), c.step(),
+                c.structuresSeen(), c.weights(), c.optimizer(), c.run());
+        return create(old.metadata.name(), old.metadata.version(), to, c.arch(), c.weights(), old.metadata.metrics(),
+                old.metadata.config(), ck);
+    }
+
     /** Writes model.onnx, checkpoint.bin and (last) model.json into {@code dir}. */
     public void write(Path dir) throws IOException {
         Files.createDirectories(dir);

@@ -135,6 +135,30 @@ public final class ModelCard {
         return c;
     }
 
+    /**
+     * Records a featurizer upgrade of the model in {@code dir} (see {@link ModelBundle#upgrade}): the card's
+     * featurizerVersion becomes {@code to}, and an {@code upgrades} entry keeps what it was and when.
+     * Does nothing when the directory has no card.
+     */
+    @SuppressWarnings("unchecked")
+    public static void recordUpgrade(Path dir, int from, int to, String note) throws IOException {
+        if (!Files.isRegularFile(dir.resolve(JSON_FILE))) {
+            return;
+        }
+        Map<String, Object> c = read(dir);
+        c.put("featurizerVersion", to);
+        List<Object> ups = c.get("upgrades") instanceof List<?> l ? new ArrayList<>((List<Object>) l) : new ArrayList<>();
+        Map<String, Object> u = new LinkedHashMap<>();
+        u.put("fromFeaturizerVersion", from);
+        u.put("toFeaturizerVersion", to);
+        u.put("at", java.time.Instant.now().toString());
+        u.put("codeCommit", gitCommit(dir));
+        u.put("note", note);
+        ups.add(u);
+        c.put("upgrades", ups);
+        writeFiles(dir, c);
+    }
+
     public static Map<String, Object> read(Path dir) throws IOException {
         Path f = dir.resolve(JSON_FILE);
         if (!Files.isRegularFile(f)) {

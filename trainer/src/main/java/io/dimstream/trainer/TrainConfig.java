@@ -72,14 +72,29 @@ public record TrainConfig(
         return defaults().withBatchCaps(1200, NO_PAIR_CAP, Integer.MAX_VALUE).withAdamEps(1e-7);
     }
 
-    /** A preset by name: {@code default} or {@code paper}. */
+    /**
+     * The authors' second configuration: {@link #paper()} plus the composition loss (weight 1.0), a decoder
+     * from the global embedding to the element fractions.
+     */
+    public static TrainConfig paperComposition() {
+        return paper().withWeights(DimWeights.defaults().withComposition(1.0));
+    }
+
+    /** A preset by name: {@code default}, {@code paper} or {@code paper-comp}. */
     public static TrainConfig preset(String name) {
         String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
         return switch (n) {
             case "default" -> defaults();
             case "paper" -> paper();
-            default -> throw new IllegalArgumentException("unknown preset '" + name + "' (expected default or paper)");
+            case "paper-comp" -> paperComposition();
+            default -> throw new IllegalArgumentException("unknown preset '" + name
+                    + "' (expected default, paper or paper-comp)");
         };
+    }
+
+    public TrainConfig withWeights(DimWeights w) {
+        return new TrainConfig(arch, w, learningRate, weightDecay, amsgrad, maxSitesPerBatch, maxPairsPerBatch,
+                maxBatch, seed, checkpointDir, checkpointEverySteps, progressBar, lrSchedule, adamEps, logEverySteps);
     }
 
     public TrainConfig withArch(SiteNetConfig a) {
@@ -141,6 +156,7 @@ public record TrainConfig(
         m.put("dimWeightGlobal", weights.globalDim());
         m.put("klWeightLocal", weights.klLocal());
         m.put("klWeightGlobal", weights.klGlobal());
+        m.put("compositionWeight", weights.composition());
         m.put("optimizer", amsgrad ? "AdamW(amsgrad)" : "AdamW");
         m.put("learningRate", learningRate);
         m.put("lrSchedule", lrSchedule.name());

@@ -2,6 +2,7 @@ package io.dimstream.trainer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dimstream.core.encoder.OnnxEncoder;
@@ -47,6 +48,26 @@ class DimTrainerTest {
         assertTrue(r.validation().get("val_global_acc") > 0.7, "global critic accuracy " + r.validation());
         assertTrue(r.validation().get("val_local_true") > r.validation().get("val_local_false"));
         assertTrue(r.validation().get("val_global_true") > r.validation().get("val_global_false"));
+    }
+
+    @Test
+    void trainsOnABatchMixOfSupercellsAndPerSiteNeighbourLists() {
+        // featurizer v2: large cells carry per-site neighbour lists; they batch with ordinary crystals
+        List<FeaturizedCrystal> train = SyntheticCrystals.generateMixed(96, 1, 6, 10);
+        List<FeaturizedCrystal> val = SyntheticCrystals.generateMixed(32, 2, 6, 10);
+        assertTrue(train.stream().filter(FeaturizedCrystal::perSiteNeighbours).count() >= 20);
+        TrainResult r = new DimTrainer(tiny(5)).train(train, val, Budget.epochs(8), Optional.empty(), null);
+        assertTrue(Double.isFinite(r.validation().get("val_total")), r.validation().toString());
+        assertTrue(r.validation().get("val_local_dim") < r.initialValidation().get("val_local_dim"));
+        assertTrue(r.validation().get("val_global_dim") < r.initialValidation().get("val_global_dim"));
+    }
+
+    @Test
+    void weightsOfFeaturizerV1MayContinueOnV2DataButNotTheOtherWay() {
+        assertTrue(DimTrainer.weightsCompatible(1, 2));
+        assertTrue(DimTrainer.weightsCompatible(2, 2));
+        assertFalse(DimTrainer.weightsCompatible(2, 1));
+        assertFalse(DimTrainer.weightsCompatible(3, 2));
     }
 
     /**
@@ -229,7 +250,7 @@ class DimTrainerTest {
         ModelBundle.create(ModelBundle.DEFAULT_NAME, 1, r, cfg).write(m1);
         ModelBundle back = ModelBundle.read(m1);
         assertEquals(1, back.metadata().version());
-        assertEquals(1, back.metadata().featurizerVersion());
+        assertEquals(io.dimstream.core.featurize.SiteNetFeaturizer.VERSION, back.metadata().featurizerVersion());
         assertEquals(3.0, back.metadata().metrics().get("train_steps"));
         assertTrue(back.metadata().metrics().containsKey("val_local_dim"));
         try (OnnxEncoder enc = OnnxEncoder.load(m1, "cpu")) {

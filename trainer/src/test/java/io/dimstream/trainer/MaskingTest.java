@@ -25,7 +25,7 @@ class MaskingTest {
     static NDManager manager;
     static Params params;
     static SiteNetModel model;
-    static final List<FeaturizedCrystal> CRYSTALS = SyntheticCrystals.generate(20, 11, 7);
+    static final List<FeaturizedCrystal> CRYSTALS = SyntheticCrystals.generateMixed(20, 11, 7, 12);
 
     @BeforeAll
     static void setUp() {
@@ -62,8 +62,12 @@ class MaskingTest {
                     }
                 }
             }
-            for (int j = pb.atoms[b]; j < pb.maxAtoms; j++) {
-                pb.imageOf[b * pb.maxAtoms + j] = r.nextInt(pb.maxSites);
+            for (int row = 0; row < pb.imageRows; row++) {
+                for (int j = 0; j < pb.maxAtoms; j++) {
+                    if (row >= pb.sites[b] || j >= pb.atoms[b]) {
+                        pb.imageOf[(b * pb.imageRows + row) * pb.maxAtoms + j] = r.nextInt(pb.maxSites);
+                    }
+                }
             }
         }
     }
@@ -115,6 +119,21 @@ class MaskingTest {
             float[][] again = enc.embed(List.of(shuffled.get(3), shuffled.get(0)));
             assertEquals(batch[3][0], again[0][0], 1e-5f);
             assertEquals(batch[0][0], again[1][0], 1e-5f);
+        }
+    }
+
+    @Test
+    void sharedAndPerSiteLayoutsOfOneSupercellEmbedTheSame() {
+        // one graph, two layouts of image_of: [B,1,J] broadcast over the sites, or [B,S,J] one list per row
+        int e = CFG.embeddingDim();
+        for (FeaturizedCrystal c : SyntheticCrystals.generate(6, 5, 7)) {
+            float[] shared = embed(PaddedBatch.of(List.of(c)));
+            PaddedBatch rows = PaddedBatch.of(List.of(SyntheticCrystals.asPerSiteLayout(c)));
+            assertEquals(c.primSites() > 1 ? c.primSites() : 1, rows.imageRows);
+            float[] perSite = embed(rows);
+            for (int k = 0; k < e; k++) {
+                assertEquals(shared[k], perSite[k], 1e-5f, c.id() + " dim " + k);
+            }
         }
     }
 

@@ -41,7 +41,7 @@ class ModelCardTest {
 
         Map<String, Object> back = ModelCard.read(out);
         assertEquals("card-test", back.get("name"));
-        assertEquals(1, back.get("featurizerVersion"));
+        assertEquals(io.dimstream.core.featurize.SiteNetFeaturizer.VERSION, back.get("featurizerVersion"));
         List<Map<String, Object>> d = (List<Map<String, Object>>) back.get("data");
         assertEquals(1, d.size());
         assertEquals(SHA_ABC, d.get(0).get("sha256"));

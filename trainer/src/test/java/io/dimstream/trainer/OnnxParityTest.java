@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class OnnxParityTest {
 
     static ModelMetadata meta(SiteNetConfig cfg, byte[] onnx) {
-        return new ModelMetadata("sitenet-dim", 1, 1, cfg.featureDim(), cfg.embeddingDim(), cfg.localDim(),
+        return new ModelMetadata("sitenet-dim", 1, io.dimstream.core.featurize.SiteNetFeaturizer.VERSION, cfg.featureDim(), cfg.embeddingDim(), cfg.localDim(),
                 OnnxExporter.inputs(cfg), OnnxExporter.outputs(cfg), Map.of(), Sha256.hex(onnx), null,
                 cfg.toMap());
     }
@@ -29,7 +29,10 @@ class OnnxParityTest {
     @Test
     void djlAndOnnxRuntimeAgreeOnMixedSizes() {
         SiteNetConfig cfg = SiteNetConfig.defaults();
-        List<FeaturizedCrystal> crystals = SyntheticCrystals.generate(24, 7, 8);
+        // a third of them with per-site neighbour lists (featurizer v2's large-cell layout): batches of
+        // shared supercells only (image_of [B,1,J]) and mixed ones ([B,S,J]) both occur
+        List<FeaturizedCrystal> crystals = SyntheticCrystals.generateMixed(24, 7, 8, 12);
+        assertTrue(crystals.stream().anyMatch(FeaturizedCrystal::perSiteNeighbours));
         try (NDManager m = NDManager.newBaseManager(); Params p = Params.init(m, cfg, 3)) {
             SiteNetModel model = new SiteNetModel(cfg, p);
             PaddedBatch pb = PaddedBatch.of(crystals);

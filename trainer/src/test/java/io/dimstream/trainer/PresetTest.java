@@ -44,7 +44,7 @@ class PresetTest {
         assertEquals(12_000L, d.maxPairsPerBatch());
         assertEquals(12_000L, d.toMap().get("maxPairsPerBatch"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> TrainConfig.preset("gpu"));
-        assertEquals("unknown preset 'gpu' (expected default or paper)", e.getMessage());
+        assertEquals("unknown preset 'gpu' (expected default, paper or paper-comp)", e.getMessage());
     }
 
     /** Without the pair cap, one epoch of small crystals is cut by sites only: fewer, larger batches. */

@@ -1,6 +1,7 @@
 package io.dimstream.trainer;
 
 import io.dimstream.core.featurize.FeaturizedCrystal;
+import io.dimstream.core.featurize.SiteNetFeaturizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -76,8 +77,61 @@ public final class SyntheticCrystals {
                     d[i * j + q] = (float) Math.sqrt(dx * dx + dy * dy + dz * dz);
                 }
             }
-            out.add(new FeaturizedCrystal("syn-" + seed + "-" + c, 1, s, j, F, sf, d, imageOf, "X" + e1 + "Y" + e2,
+            out.add(new FeaturizedCrystal("syn-" + seed + "-" + c, SiteNetFeaturizer.VERSION, s, j, F, sf, d, imageOf,
+                    "X" + e1 + "Y" + e2,
                     "synthetic"));
+        }
+        return out;
+    }
+
+    /**
+     * The same crystal with per-site neighbour lists (featurizer v2's layout for large cells): row i keeps
+     * its k nearest of the J supercell atoms, ascending (ties by atom index).
+     */
+    public static FeaturizedCrystal withNeighbourLists(FeaturizedCrystal c, int k) {
+        int s = c.primSites();
+        int j = c.supercellSites();
+        k = Math.min(k, j);
+        float[] d = new float[s * k];
+        int[] img = new int[s * k];
+        for (int i = 0; i < s; i++) {
+            Integer[] order = new Integer[j];
+            for (int a = 0; a < j; a++) {
+                order[a] = a;
+            }
+            final int row = i;
+            java.util.Arrays.sort(order, (p, q) -> {
+                int cmp = Float.compare(c.distance(row, p), c.distance(row, q));
+                return cmp != 0 ? cmp : Integer.compare(p, q);
+            });
+            for (int q = 0; q < k; q++) {
+                d[i * k + q] = c.distance(i, order[q]);
+                img[i * k + q] = c.neighbour(i, order[q]);
+            }
+        }
+        return new FeaturizedCrystal(c.id() + "-nl", c.featurizerVersion(), s, k, c.featureDim(), c.siteFeatures(), d,
+                img, c.formula(), c.source());
+    }
+
+    /** The same crystal and supercell, written in the per-site layout (the shared list repeated on every row). */
+    public static FeaturizedCrystal asPerSiteLayout(FeaturizedCrystal c) {
+        int s = c.primSites();
+        int j = c.supercellSites();
+        int[] img = new int[s * j];
+        for (int i = 0; i < s; i++) {
+            System.arraycopy(c.imageOf(), 0, img, i * j, j);
+        }
+        return new FeaturizedCrystal(c.id() + "-rows", c.featurizerVersion(), s, j, c.featureDim(), c.siteFeatures(),
+                c.distances(), img, c.formula(), c.source());
+    }
+
+    /** {@link #generate}, with every third crystal of two or more sites turned into per-site neighbour lists. */
+    public static List<FeaturizedCrystal> generateMixed(int count, long seed, int maxSites, int k) {
+        List<FeaturizedCrystal> out = new ArrayList<>(generate(count, seed, maxSites));
+        for (int c = 0; c < out.size(); c += 3) {
+            if (out.get(c).primSites() > 1) {
+                out.set(c, withNeighbourLists(out.get(c), k));
+            }
         }
         return out;
     }

@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
             IngestBench.class,
             E2eBench.class,
             HeadsBench.class,
+            LargeCellBench.class,
         })
 public final class BenchCommand implements Runnable {
 

@@ -23,8 +23,10 @@ import picocli.CommandLine.Option;
  * record it publishes and every loader checks when it has a public key configured.
  */
 @Command(name = "model", mixinStandardHelpOptions = true,
-        description = "Model directory tools: sign and verify (Ed25519 over model.onnx); show or annotate the model card.",
-        subcommands = {ModelCommand.Sign.class, ModelCommand.Verify.class, ModelCommand.Card.class})
+        description = "Model directory tools: sign and verify (Ed25519 over model.onnx); show or annotate the model card; "
+                + "upgrade a model to this build's featurizer version.",
+        subcommands = {ModelCommand.Sign.class, ModelCommand.Verify.class, ModelCommand.Card.class,
+            ModelCommand.Upgrade.class})
 public final class ModelCommand implements Runnable {
 
     @picocli.CommandLine.Spec
@@ -190,6 +192,71 @@ public final class ModelCommand implements Runnable {
             }
             card = io.dimstream.trainer.ModelCard.read(model);
             stdout.print(io.dimstream.trainer.ModelCard.markdown(card));
+            return 0;
+        }
+    }
+
+    /** {@code dimstream model upgrade DIR [--out DIR2]}: re-export for this build's featurizer version. */
+    @Command(name = "upgrade", mixinStandardHelpOptions = true,
+            description = {"Re-export a model directory for this build's featurizer version (v"
+                    + io.dimstream.core.featurize.SiteNetFeaturizer.VERSION + ") and ONNX graph, from its checkpoint.bin.",
+                "Featurizer v2 featurizes every structure v1 accepted identically and adds large cells, so v1 weights "
+                    + "are kept as they are; model.onnx, model.json (featurizerVersion, input shapes, sha256), the "
+                    + "checkpoint's featurizer version and the model card (an 'upgrades' entry) are rewritten.",
+                "A signed model must be signed again (model.onnx changes). Exit 1 with one line when the model has "
+                    + "no checkpoint or incompatible weights."})
+    public static final class Upgrade implements Callable<Integer> {
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "DIR", description = "Model directory.")
+        Path model;
+
+        @Option(names = "--out", paramLabel = "DIR", description = "Write here (default: in place).")
+        Path out;
+
+        PrintStream stdout = System.out;
+        PrintStream stderr = System.err;
+
+        @Override
+        public Integer call() throws IOException {
+            io.dimstream.trainer.ModelBundle old;
+            try {
+                old = io.dimstream.trainer.ModelBundle.read(model);
+            } catch (NoSuchFileException e) {
+                stderr.println("model.not_found: " + e.getFile() + " does not exist");
+                return 1;
+            }
+            int from = old.metadata().featurizerVersion();
+            if (from == io.dimstream.core.featurize.SiteNetFeaturizer.VERSION) {
+                stdout.println("model upgrade: " + model + " is already for featurizer v" + from + "; nothing to do");
+                return 0;
+            }
+            io.dimstream.trainer.ModelBundle up;
+            try {
+                up = io.dimstream.trainer.ModelBundle.upgrade(old);
+            } catch (IllegalArgumentException e) {
+                stderr.println("model.upgrade_refused: " + e.getMessage());
+                return 1;
+            }
+            Path dest = out == null ? model : out;
+            if (out != null && !out.equals(model)) {
+                Files.createDirectories(out);
+                try (var files = Files.list(model)) {
+                    for (Path f : files.toList()) {
+                        if (Files.isRegularFile(f)) {
+                            Files.copy(f, out.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                        }
+                    }
+                }
+                Files.deleteIfExists(out.resolve("model.onnx.sig"));
+            } else {
+                Files.deleteIfExists(model.resolve("model.onnx.sig"));
+            }
+            up.write(dest);
+            int to = up.metadata().featurizerVersion();
+            io.dimstream.trainer.ModelCard.recordUpgrade(dest, from, to, "re-exported by `dimstream model upgrade`: "
+                    + "weights unchanged; featurizer v" + to + " featurizes every v" + from + " input identically "
+                    + "and adds cells above the supercell limits, which these weights did not see in training");
+            stdout.println("model upgrade: " + up.metadata().name() + " v" + up.metadata().version() + " written to "
+                    + dest + " for featurizer v" + to + " (was v" + from + "); sha256 " + up.metadata().onnxSha256());
             return 0;
         }
     }

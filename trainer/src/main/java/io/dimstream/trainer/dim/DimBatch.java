@@ -10,7 +10,8 @@ import java.util.Random;
  * One DIM training batch prepared on the host: the real crystals, the batch rolled by half (the
  * partner crystal of each, for false pairs), and three "engineered" false environments per crystal:
  * composition swapped (own structure, partner's site features), structure swapped (partner's structure,
- * own site features) and neighbours permuted (imageOf shuffled among the crystal's atoms).
+ * own site features) and neighbours permuted (imageOf shuffled among the crystal's atoms; with per-site
+ * neighbour lists, among all its rows' entries).
  */
 public final class DimBatch {
     public final List<FeaturizedCrystal> crystals;
@@ -22,6 +23,12 @@ public final class DimBatch {
     public final PaddedBatch permuted;
     public final int structures;
     public final long sites;
+    /** [B·118] element fractions from each crystal's formula (the composition loss target). */
+    public final float[] composition;
+    /** [B] 1 where the crystal has a composition target; null when no crystal has one. */
+    public final float[] compositionMask;
+    /** Crystals with a composition target. */
+    public final int compositionCount;
 
     private DimBatch(List<FeaturizedCrystal> crystals, Random rnd) {
         this.crystals = crystals;
@@ -54,6 +61,20 @@ public final class DimBatch {
         }
         this.structures = n;
         this.sites = crystals.stream().mapToLong(FeaturizedCrystal::primSites).sum();
+        float[] comp = new float[n * ElementFractions.ELEMENTS];
+        float[] mask = new float[n];
+        int count = 0;
+        for (int b = 0; b < n; b++) {
+            java.util.Optional<float[]> f = ElementFractions.of(crystals.get(b).formula());
+            if (f.isPresent()) {
+                System.arraycopy(f.get(), 0, comp, b * ElementFractions.ELEMENTS, ElementFractions.ELEMENTS);
+                mask[b] = 1f;
+                count++;
+            }
+        }
+        this.composition = comp;
+        this.compositionMask = count > 0 ? mask : null;
+        this.compositionCount = count;
     }
 
     public static DimBatch of(List<FeaturizedCrystal> crystals, Random rnd) {

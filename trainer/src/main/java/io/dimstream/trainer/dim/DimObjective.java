@@ -35,9 +35,22 @@ public final class DimObjective {
     private final DimWeights weights;
 
     /** Loss weights. */
-    public record DimWeights(double localDim, double globalDim, double klLocal, double klGlobal) {
+    /**
+     * Loss weights. {@code composition} weights the composition loss of the authors' second configuration
+     * (0 = off, the default): a decoder on the global embedding predicts the element fractions and pays
+     * 1 − Σ_e min(predicted_e, true_e) (half the L1 distance between the two distributions).
+     */
+    public record DimWeights(double localDim, double globalDim, double klLocal, double klGlobal, double composition) {
+        public DimWeights(double localDim, double globalDim, double klLocal, double klGlobal) {
+            this(localDim, globalDim, klLocal, klGlobal, 0.0);
+        }
+
         public static DimWeights defaults() {
-            return new DimWeights(1.0, 1.0, 0.1, 0.1);
+            return new DimWeights(1.0, 1.0, 0.1, 0.1, 0.0);
+        }
+
+        public DimWeights withComposition(double w) {
+            return new DimWeights(localDim, globalDim, klLocal, klGlobal, w);
         }
     }
 
@@ -85,7 +98,7 @@ public final class DimObjective {
         NDArray fz = mlp2(z, "lc.f1", "lc.f2", m);                                   // [B,S,Cd]
         NDArray fW = fz.matMul(tmp(p.get("lc.g2.W").transpose(), m));               // [B,S,Ch]
         NDArray fb = fz.mul(p.get("lc.g2.b")).sum(new int[] {-1});                  // [B,S]
-        NDArray sfJ = gatherAtoms(in.siteFeatures(), in.imageOf());                 // [B,J,F]
+        NDArray sfJ = SiteNetModel.gatherAtoms(in.siteFeatures(), in.imageOf());    // [B,R,J,F]
         NDArray d = in.distances();
         NDArray am = in.atomMask();
         NDArray pairMask = sm.expandDims(-1).mul(am.expandDims(1));                // [B,S,J]
@@ -95,7 +108,7 @@ public final class DimObjective {
         List<NDArray> localFalse = new ArrayList<>();
         if (b.rolled != null) {
             SiteNetModel.Inputs r = SiteNetModel.Inputs.of(m, b.rolled);
-            NDArray sfJr = gatherAtoms(r.siteFeatures(), r.imageOf());
+            NDArray sfJr = SiteNetModel.gatherAtoms(r.siteFeatures(), r.imageOf());
             NDArray smr = r.siteMask().mul(sm);                                     // both rows real
             NDArray amBoth = am.mul(r.atomMask());
             NDArray[] t1 = localCritic(fW, fb, sfJr, r.distances());
@@ -150,7 +163,26 @@ public final class DimObjective {
                 .add(globalDim.mul(c(m, (float) weights.globalDim())))
                 .add(klLocal.mul(c(m, (float) weights.klLocal())))
                 .add(klGlobal.mul(c(m, (float) weights.klGlobal())));
+        if (weights.composition() > 0 && b.compositionMask != null) {
+            NDArray comp = compositionLoss(m, g, b);
+            total = total.add(comp.mul(c(m, (float) weights.composition())));
+            stats.put("composition", new float[] {comp.getFloat(), (float) b.compositionCount});
+        }
         return new Terms(total, localDim, globalDim, klLocal, klGlobal, stats);
+    }
+
+    /**
+     * 1 − Σ_e min(p_e, t_e), mean over the crystals with a composition target: p = the decoder's
+     * non-negative outputs on the global embedding g, normalised to sum 1 (the authors' composition loss).
+     */
+    private NDArray compositionLoss(NDManager m, NDArray g, DimBatch b) {
+        NDArray raw = mlp2(g, "comp.1", "comp.2", m).maximum(c(m, 0f));                   // [B,118]
+        NDArray pred = raw.div(raw.sum(new int[] {1}, true).add(c(m, 1e-5f)));
+        NDArray target = m.create(b.composition, new Shape(b.structures, ElementFractions.ELEMENTS));
+        NDArray mask = m.create(b.compositionMask, new Shape(b.structures));
+        NDArray overlap = pred.minimum(target).sum(new int[] {1});                          // [B]
+        NDArray perCrystal = c(m, 1f).sub(overlap);
+        return perCrystal.mul(mask).sum().div(mask.sum().maximum(c(m, 1f)));
     }
 
     /**
@@ -192,9 +224,9 @@ public final class DimObjective {
 
     /** T [B,S,J] for environments (sfJ [B,J,F], d [B,S,J]). */
     private NDArray[] localCritic(NDArray fW, NDArray fb, NDArray sfJ, NDArray d) {
-        NDArray hs = sfJ.matMul(p.get("lc.g1s.W"));                               // [B,J,Ch]
+        NDArray hs = sfJ.matMul(p.get("lc.g1s.W"));                               // [B,R,J,Ch]
         NDArray pre = d.expandDims(-1).mul(p.get("lc.g1d.W"))                  // [B,S,J,Ch]
-                .add(hs.expandDims(1)).add(p.get("lc.g1.b"));
+                .add(hs).add(p.get("lc.g1.b"));
         NDArray mm = SiteNetModel.mish(pre);
         NDArray t = mm.mul(fW.expandDims(2)).sum(new int[] {-1}).add(fb.expandDims(-1)); // [B,S,J]
         return new NDArray[] {t};
@@ -222,10 +254,5 @@ public final class DimObjective {
 
     private static NDArray maskedMean(NDArray x, NDArray mask) {
         return x.mul(mask).sum().div(mask.sum().maximum(c(mask.getManager(), 1f)));
-    }
-
-    private static NDArray gatherAtoms(NDArray perSite, NDArray imageOf) {
-        long dd = perSite.getShape().get(2);
-        return perSite.gather(imageOf.expandDims(-1).repeat(2, dd), 1);
     }
 }

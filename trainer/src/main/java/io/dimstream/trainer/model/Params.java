@@ -84,6 +84,32 @@ public final class Params implements AutoCloseable {
         return host;
     }
 
+    /**
+     * The composition decoder of the composition loss (embedding → 256 → 118, Mish between), drawn from its
+     * own random stream so the encoder and critic weights of a seed are the same with or without it.
+     */
+    public static Map<String, Tensor> compositionDecoderHost(SiteNetConfig cfg, long seed) {
+        Map<String, Tensor> host = new LinkedHashMap<>();
+        Random r = new Random(seed ^ 0x636F6D70L);
+        linear(host, r, "comp.1", cfg.embeddingDim(), 256);
+        linear(host, r, "comp.2", 256, 118);
+        return host;
+    }
+
+    /** Adds the tensors of {@code host} this set lacks (e.g. a decoder a checkpoint was trained without). */
+    public int addMissing(Map<String, Tensor> host) {
+        int added = 0;
+        for (Map.Entry<String, Tensor> e : host.entrySet()) {
+            if (!arrays.containsKey(e.getKey())) {
+                NDArray a = manager.create(e.getValue().data(), new Shape(e.getValue().shape()));
+                a.setName(e.getKey());
+                arrays.put(e.getKey(), a);
+                added++;
+            }
+        }
+        return added;
+    }
+
     /** Weights from host copies (checkpoint, warm start). */
     public static Params fromHost(NDManager parent, Map<String, Tensor> host) {
         Params ps = new Params(parent);

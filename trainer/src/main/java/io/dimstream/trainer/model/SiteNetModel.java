@@ -47,7 +47,7 @@ public final class SiteNetModel {
             return new Inputs(
                     m.create(b.siteFeatures, new Shape(b.batch, b.maxSites, b.featureDim)),
                     m.create(b.distances, new Shape(b.batch, b.maxSites, b.maxAtoms)),
-                    m.create(b.imageOf, new Shape(b.batch, b.maxAtoms)),
+                    m.create(b.imageOf, new Shape(b.batch, b.imageRows, b.maxAtoms)),
                     m.create(b.siteMask, new Shape(b.batch, b.maxSites)),
                     m.create(b.atomMask, new Shape(b.batch, b.maxAtoms)));
         }
@@ -79,20 +79,25 @@ public final class SiteNetModel {
         return x.matMul(p.get(n + ".W")).add(p.get(n + ".b"));
     }
 
-    /** x[b, imageOf[b, j], :] for every atom j: [B,S,D] -> [B,J,D]. */
-    static NDArray gatherAtoms(NDArray perSite, NDArray imageOf) {
+    /**
+     * x[b, imageOf[b, r, j], :] for every row r and atom j: [B,S,D] with imageOf [B,R,J] -> [B,R,J,D]
+     * (R = 1: one supercell shared by the rows; R = S: per-site neighbour lists).
+     */
+    public static NDArray gatherAtoms(NDArray perSite, NDArray imageOf) {
         long d = perSite.getShape().get(2);
-        NDArray idx = imageOf.expandDims(-1).repeat(2, d);
-        return perSite.gather(idx, 1);
+        Shape is = imageOf.getShape();
+        NDArray flat = imageOf.reshape(is.get(0), is.get(1) * is.get(2));
+        NDArray idx = flat.expandDims(-1).repeat(2, d);
+        return perSite.gather(idx, 1).reshape(is.get(0), is.get(1), is.get(2), d);
     }
 
     /** The first pair layer in split form, then Mish + LayerNorm: [B,S,J,P]. */
     NDArray pairHidden(NDArray x, NDArray e, NDArray imageOf, String n) {
         NDArray a = x.matMul(p.get(n + ".Wa")).add(p.get(n + ".b"));   // [B,S,P], bias folded per site
-        NDArray bj = gatherAtoms(x.matMul(p.get(n + ".Wb")), imageOf);  // [B,J,P]
+        NDArray bj = gatherAtoms(x.matMul(p.get(n + ".Wb")), imageOf);  // [B,R,J,P]
         NDArray pre = e.matMul(p.get(n + ".Wc"))                        // [B,S,J,P]
                 .add(a.expandDims(2))
-                .add(bj.expandDims(1));
+                .add(bj);
         return layerNorm(mish(pre), n);
     }
 

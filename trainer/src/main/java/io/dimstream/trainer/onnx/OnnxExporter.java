@@ -22,7 +22,7 @@ import java.util.Map;
 /**
  * Builds the ONNX inference graph of the Site-Net encoder in Java from trained weights (DJL cannot
  * export ONNX). The graph computes exactly {@link SiteNetModel#infer}: inputs
- * {@code site_features [B,S,F]}, {@code distances [B,S,J]}, {@code image_of [B,J] int64},
+ * {@code site_features [B,S,F]}, {@code distances [B,S,J]}, {@code image_of [B,R,J] int64} (R = 1 or S),
  * {@code site_mask [B,S]}, {@code atom_mask [B,J]}; outputs {@code embedding [B,E]} and
  * {@code local [B,S,L]}, with B, S, J dynamic. Opset 17 (LayerNormalization), plain ops otherwise.
  */
@@ -148,16 +148,25 @@ public final class OnnxExporter {
                 List.of(attrInt("axis", -1), attrFloat("epsilon", cfg.layerNormEps())));
     }
 
+    /**
+     * The split first pair layer: W_a x_i + b + W_b x_imageOf(i,j) + W_c e_ij. image_of is [B,R,J] with
+     * R = 1 (one supercell shared by every row: the gathered [B,1,J,P] term broadcasts over the sites, as
+     * cheap as before featurizer v2) or R = S (per-site neighbour lists: one gathered row per site).
+     */
     private String pairHidden(String x, String e, String img, String n) {
         String a = op("MatMul", x, weight(n + ".Wa"));                       // [B,S,P]
         String bs = op("MatMul", x, weight(n + ".Wb"));                      // [B,S,P]
         long p = w.get(n + ".Wb").shape()[1];
-        String shape = node("Concat", List.of(op("Shape", img), constLong("dim_" + p, p)), List.of(attrInt("axis", 0)));
-        String idx = op("Expand", op("Unsqueeze", img, constLong("axes_last", -1)), shape); // [B,J,P]
-        String bj = node("GatherElements", List.of(bs, idx), List.of(attrInt("axis", 1)));  // [B,J,P]
+        String flat = op("Reshape", img, constLongs("shape_b_flat", 0, -1));  // [B,R*J]
+        String shape = node("Concat", List.of(op("Shape", flat), constLong("dim_" + p, p)), List.of(attrInt("axis", 0)));
+        String idx = op("Expand", op("Unsqueeze", flat, constLong("axes_last", -1)), shape); // [B,R*J,P]
+        String gathered = node("GatherElements", List.of(bs, idx), List.of(attrInt("axis", 1)));  // [B,R*J,P]
+        String outShape = node("Concat", List.of(op("Shape", img), constLong("dim_" + p, p)),
+                List.of(attrInt("axis", 0)));
+        String bj = op("Reshape", gathered, outShape);                       // [B,R,J,P]
         String ab = op("Add", a, weight(n + ".b"));                          // bias folded per site
         String pre = op("Add", op("Add", op("MatMul", e, weight(n + ".Wc")),
-                op("Unsqueeze", ab, constLong("axes_2", 2))), op("Unsqueeze", bj, constLong("axes_1", 1)));
+                op("Unsqueeze", ab, constLong("axes_2", 2))), bj);
         return layerNorm(mish(pre), n);
     }
 
@@ -196,6 +205,18 @@ public final class OnnxExporter {
         if (declared.add(name)) {
             inits.add(TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.INT64.getNumber())
                     .addDims(1).addInt64Data(value).build());
+        }
+        return name;
+    }
+
+    private String constLongs(String name, long... values) {
+        if (declared.add(name)) {
+            TensorProto.Builder t = TensorProto.newBuilder().setName(name)
+                    .setDataType(TensorProto.DataType.INT64.getNumber()).addDims(values.length);
+            for (long v : values) {
+                t.addInt64Data(v);
+            }
+            inits.add(t.build());
         }
         return name;
     }

@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import io.dimstream.broker.EmbeddedKafkaBroker;
 import io.dimstream.core.encoder.ModelMetadata;
 import io.dimstream.core.featurize.FeaturizedCrystal;
+import io.dimstream.core.featurize.SiteNetFeaturizer;
 import io.dimstream.core.kafka.AvroSerde;
 import io.dimstream.core.kafka.Topics;
 import io.dimstream.schemas.CrystalFeatures;
@@ -76,7 +77,7 @@ class TrainerServiceIT {
             SiteNetConfig cfg = SiteNetConfig.tiny(9);
             try (NDManager m = NDManager.newBaseManager(); Params p = Params.init(m, cfg, version)) {
                 byte[] onnx = OnnxExporter.export(cfg, p.toHost(), name, version);
-                ModelMetadata meta = new ModelMetadata(name, version, 1, 9, cfg.embeddingDim(), cfg.localDim(),
+                ModelMetadata meta = new ModelMetadata(name, version, io.dimstream.core.featurize.SiteNetFeaturizer.VERSION, 9, cfg.embeddingDim(), cfg.localDim(),
                         OnnxExporter.inputs(cfg), OnnxExporter.outputs(cfg), Map.of("steps", 1.0),
                         Sha256.hex(onnx), Instant.now().toString(), cfg.toMap());
                 return new TrainedModel(meta, onnx, ("state-of-v" + version).getBytes());
@@ -155,7 +156,7 @@ class TrainerServiceIT {
             assertTrue(r1.valSize() > 0 && r1.valSize() < 40, "~10% held out: " + r1.valSize());
 
             List<FeaturizedCrystal> more = SyntheticCrystals.generate(60, 2, 6).stream()
-                    .map(f -> new FeaturizedCrystal("b-" + f.id(), 1, f.primSites(), f.supercellSites(), 9,
+                    .map(f -> new FeaturizedCrystal("b-" + f.id(), f.featurizerVersion(), f.primSites(), f.supercellSites(), 9,
                             f.siteFeatures(), f.distances(), f.imageOf(), f.formula(), f.source()))
                     .toList();
             produceFeatures(t.features(), more);
@@ -192,8 +193,8 @@ class TrainerServiceIT {
     }
 
     /**
-     * The first version warm-starts from the configured base model (a default-architecture, featurizer-v1
-     * model directory); the gate still treats it as a first version. The second warm-starts from v1 as usual.
+     * The first version warm-starts from the configured base model (a default-architecture model directory of
+     * this featurizer version); the gate still treats it as a first version. The second warm-starts from v1 as usual.
      */
     @Test
     void firstVersionWarmStartsFromTheBaseModel() throws Exception {
@@ -201,8 +202,8 @@ class TrainerServiceIT {
         SiteNetConfig arch = SiteNetConfig.defaults();
         try (NDManager m = NDManager.newBaseManager(); Params p = Params.init(m, arch, 11)) {
             var w = p.toHost();
-            io.dimstream.trainer.ModelBundle.create("base", 42, 1, arch, w, Map.of(), Map.of(),
-                    new io.dimstream.trainer.Checkpoint(arch, 1, 11L, 30, 0, 9000, 270_000, w, Map.of())).write(base);
+            io.dimstream.trainer.ModelBundle.create("base", 42, SiteNetFeaturizer.VERSION, arch, w, Map.of(), Map.of(),
+                    new io.dimstream.trainer.Checkpoint(arch, SiteNetFeaturizer.VERSION, 11L, 30, 0, 9000, 270_000, w, Map.of())).write(base);
         }
         Map<String, String> props = config("t5");
         props.put(TrainerConfig.WARM_START_BASE, base.toString());
@@ -249,7 +250,7 @@ class TrainerServiceIT {
             Thread.sleep(3000);
             assertTrue(svc.rounds().isEmpty(), "30 < min.corpus.size: no round yet");
             produceFeatures(cfg.topics().features(), SyntheticCrystals.generate(60, 6, 5).stream()
-                    .map(f -> new FeaturizedCrystal("c-" + f.id(), 1, f.primSites(), f.supercellSites(), 9,
+                    .map(f -> new FeaturizedCrystal("c-" + f.id(), f.featurizerVersion(), f.primSites(), f.supercellSites(), 9,
                             f.siteFeatures(), f.distances(), f.imageOf(), f.formula(), f.source()))
                     .toList());
             long deadline = System.currentTimeMillis() + 60_000;
