@@ -137,8 +137,10 @@ class FuzzCommandsTest {
         assertEquals(1, r.exit());
         Map<String, Integer> byCode = account(r, "featurize");
         assertEquals(1, byCode.get("cif.too_large"));
-        assertTrue(byCode.containsKey("featurize.too_many_sites"), byCode.toString());
-        assertTrue(r.out().size() > 60, r.out().size() + " point sets");
+        assertEquals(1, byCode.get("cif.dangling_link"));
+        assertEquals(1, byCode.get("cif.outside_link"));
+        assertTrue(r.out().size() > 80, r.out().size() + " point sets");
+        assertTrue(byCode.size() >= 8, byCode.toString());
         System.out.printf("fuzz featurize: %d inputs -> %d point sets, %d error lines %s%n", INPUTS.size(), r.out().size(),
                 r.err().size(), byCode);
     }
