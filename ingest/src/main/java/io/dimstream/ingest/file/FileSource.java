@@ -86,6 +86,7 @@ public final class FileSource implements IngestSource {
     public void start(Watermark from) {
         position = from == null ? Watermark.NONE : from;
         pending = null;
+        finishFile(); // a restart (after a failed batch) re-opens the file from its start, not mid-CSV
     }
 
     @Override

@@ -72,6 +72,59 @@ class FileSourceTest {
         assertTrue(last.getMetadata().get("origin").endsWith("extra.cif"));
     }
 
+    /** Keeps submissions only when a flush succeeds; the n-th flush fails (a broker refusing a batch). */
+    static final class FailingFlushSink implements io.dimstream.ingest.SubmissionSink {
+        final List<CrystalSubmission> durable = new java.util.ArrayList<>();
+        private final List<CrystalSubmission> sent = new java.util.ArrayList<>();
+        private int flushes;
+        private final int failAt;
+
+        FailingFlushSink(int failAt) {
+            this.failAt = failAt;
+        }
+
+        @Override
+        public void submit(CrystalSubmission s) {
+            sent.add(s);
+        }
+
+        @Override
+        public String rawTopic() {
+            return "crystals.raw";
+        }
+
+        @Override
+        public void flush() {
+            if (++flushes == failAt) {
+                sent.clear(); // the batch is lost on the broker side (aborted transaction)
+                throw new IllegalStateException("producing mp-x to crystals.raw failed: RecordTooLargeException: boom");
+            }
+            durable.addAll(sent);
+            sent.clear();
+        }
+    }
+
+    @Test
+    void aBatchThatCannotBeProducedIsReadAgainOnTheNextPassNotSkipped() throws Exception {
+        Path csv = dir.resolve("sample.csv");
+        try (InputStream in = getClass().getResourceAsStream("/mp_sample.csv")) {
+            Files.copy(in, csv);
+        }
+        FailingFlushSink sink = new FailingFlushSink(2);
+        InMemoryIngestState state = new InMemoryIngestState();
+        Ingestor ing = new Ingestor(new FileSource(List.of(csv), 5, 0), sink, state, null);
+        io.dimstream.ingest.IngestException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.dimstream.ingest.IngestException.class, ing::runOnce);
+        assertEquals(Ingestor.PRODUCE_FAILED, e.code());
+        assertTrue(e.getMessage().contains("RecordTooLargeException: boom"), e.getMessage());
+        assertEquals(5, sink.durable.size(), "the first batch was produced, the second failed");
+        // the next pass (as --follow does) restarts from the stored watermark: rows 6-12 are produced now
+        IngestStats again = ing.runOnce();
+        assertEquals(12, sink.durable.stream().map(CrystalSubmission::getId).distinct().count());
+        assertEquals(12, sink.durable.size(), "each row exactly once");
+        assertEquals(5, again.unchanged(), "the first batch is re-read and found unchanged");
+    }
+
     @Test
     void linksOutsideTheFolderDanglingLinksAndOversizeFilesAreBadRecordsReportedOnce() throws Exception {
         List<TestData.Row> rows = TestData.mpSample();
