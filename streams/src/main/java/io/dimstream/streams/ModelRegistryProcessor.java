@@ -1,5 +1,6 @@
 package io.dimstream.streams;
 
+import io.dimstream.core.LogSafe;
 import io.dimstream.core.kafka.AvroSerde;
 import io.dimstream.core.kafka.ModelRecords;
 import io.dimstream.schemas.ModelVersion;
@@ -83,7 +84,7 @@ final class ModelRegistryProcessor implements Processor<String, byte[], Void, Vo
         } catch (RuntimeException e) {
             counters.inc("models.rejected.undecodable");
             counters.inc("models.rejected");
-            log.warn("model record for {} rejected (undecodable): {}", key, e.getMessage());
+            log.warn("model record for {} rejected (undecodable): {}", LogSafe.escape(key), LogSafe.escape(e.getMessage()));
             return Optional.empty();
         }
     }

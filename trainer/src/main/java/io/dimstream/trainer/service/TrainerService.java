@@ -1,5 +1,6 @@
 package io.dimstream.trainer.service;
 
+import io.dimstream.core.LogSafe;
 import io.dimstream.core.featurize.FeaturizedCrystal;
 import io.dimstream.core.featurize.SiteNetFeaturizer;
 import io.dimstream.trainer.BaseModel;
@@ -163,7 +164,7 @@ public final class TrainerService implements AutoCloseable {
                 n++;
             } catch (RuntimeException e) {
                 log.warn("{}-{}@{} ({}): skipped, not a features record: {}", r.topic(), r.partition(), r.offset(),
-                        r.key(), e.getMessage());
+                        LogSafe.escape(r.key()), LogSafe.escape(e.getMessage()));
             }
         }
         return n;
