@@ -2,6 +2,7 @@ package io.dimstream.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.dimstream.core.LogSafe;
 import io.dimstream.core.cif.CifException;
 import io.dimstream.core.crystal.Structure;
 import io.dimstream.core.encoder.EncoderException;
@@ -15,7 +16,6 @@ import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -92,20 +92,24 @@ public final class EmbedCommand implements Callable<Integer> {
         try (enc; JsonGenerator g = new JsonFactory().createGenerator(w)) {
             g.setRootValueSeparator(null);
             for (Path input : inputs) {
-                try (Stream<RawCif> records = CifInputs.read(input)) {
-                    Iterator<RawCif> it = records.iterator();
+                try (Stream<CifInputs.Entry> entries = CifInputs.entries(input, false)) {
+                    Iterator<CifInputs.Entry> it = entries.iterator();
                     List<RawCif> chunk = new ArrayList<>();
                     while (it.hasNext()) {
-                        chunk.add(it.next());
+                        CifInputs.Entry e = it.next();
+                        if (!e.ok()) {
+                            flushChunk(chunk, featurizer, enc, g, failures);
+                            g.flush();
+                            err.println(e.error().line());
+                            failures.incrementAndGet();
+                            continue;
+                        }
+                        chunk.add(e.raw());
                         if (chunk.size() >= Math.max(batch, 64)) {
                             flushChunk(chunk, featurizer, enc, g, failures);
                         }
                     }
                     flushChunk(chunk, featurizer, enc, g, failures);
-                } catch (IOException | UncheckedIOException e) {
-                    g.flush();
-                    err.println(input + ": " + oneLine(e.getMessage()));
-                    failures.incrementAndGet();
                 }
             }
         }
@@ -121,11 +125,11 @@ public final class EmbedCommand implements Callable<Integer> {
                     try {
                         out.add(featurizer.featurize(s, s.id(), raw.origin()));
                     } catch (FeaturizerException e) {
-                        out.add(s.id() + ": " + e.code() + ": " + oneLine(e.getMessage()));
+                        out.add(LogSafe.escape(s.id()) + ": " + e.code() + ": " + LogSafe.escape(e.getMessage()));
                     }
                 }
             } catch (CifException e) {
-                out.add(raw.id() + ": " + oneLine(e.getMessage()));
+                out.add(LogSafe.escape(raw.id()) + ": " + LogSafe.escape(e.getMessage()));
             }
             return (Object) out;
         }).flatMap(o -> ((List<?>) o).stream()).map(o -> (Object) o).toList();
@@ -157,9 +161,5 @@ public final class EmbedCommand implements Callable<Integer> {
             }
         }
         g.flush();
-    }
-
-    private static String oneLine(String s) {
-        return s == null ? "" : s.replace('\n', ' ');
     }
 }

@@ -2,6 +2,7 @@ package io.dimstream.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.dimstream.core.LogSafe;
 import io.dimstream.core.cif.CifException;
 import io.dimstream.core.crystal.Structure;
 import io.dimstream.core.featurize.FeaturizedCrystal;
@@ -14,7 +15,6 @@ import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -39,13 +39,17 @@ import picocli.CommandLine.Parameters;
             "Prints one JSON object per structure per line on stdout, shaped like this:",
             "{\"id\":…,\"featurizer_version\":2,\"formula\":…,\"prim_sites\":S,\"supercell_sites\":J, \"site_features\":[[…]…],\"distances\":[[…]…],\"image_of\":[…] or [[…]…]}",
             "With --out, it writes an Avro container file of CrystalFeatures records instead.",
-            "Errors go to stderr, one line each (id: reason); the exit code is 1 if any input failed."
+            "Errors go to stderr, one line each (id: reason with its code); every input yields output or an error line, and the exit code is 1 if any failed."
         })
 public final class FeaturizeCommand implements Callable<Integer> {
 
     @Parameters(arity = "1..*", paramLabel = "INPUT",
             description = "A .cif file, a directory (recursively, *.cif), or a .csv/.csv.gz with a 'cif' column.")
     List<Path> inputs;
+
+    @Option(names = "--allow-outside-links",
+            description = "In a folder, also read symbolic links that point outside it (default: reported as cif.outside_link and not read).")
+    boolean allowOutsideLinks;
 
     @Option(names = "--out", paramLabel = "FILE.avro", description = "Write an Avro container file of CrystalFeatures instead of JSON lines.")
     Path out;
@@ -103,16 +107,23 @@ public final class FeaturizeCommand implements Callable<Integer> {
         long now = System.currentTimeMillis();
         try (Sink sink = out == null ? jsonSink() : avroSink(out, now)) {
             for (Path input : inputs) {
-                try (Stream<RawCif> records = CifInputs.read(input)) {
-                    Iterator<RawCif> it = records.iterator();
+                try (Stream<CifInputs.Entry> entries = CifInputs.entries(input, allowOutsideLinks)) {
+                    Iterator<CifInputs.Entry> it = entries.iterator();
                     while (it.hasNext()) {
-                        RawCif raw = it.next();
+                        CifInputs.Entry entry = it.next();
+                        if (!entry.ok()) {
+                            sink.flush();
+                            err.println(entry.error().line());
+                            failures++;
+                            continue;
+                        }
+                        RawCif raw = entry.raw();
                         List<Structure> structures;
                         try {
                             structures = CifInputs.parse(raw);
                         } catch (CifException e) {
                             sink.flush();
-                            err.println(raw.id() + ": " + oneLine(e.getMessage()));
+                            err.println(LogSafe.escape(raw.id()) + ": " + LogSafe.escape(e.getMessage()));
                             failures++;
                             continue;
                         }
@@ -122,15 +133,11 @@ public final class FeaturizeCommand implements Callable<Integer> {
                                 written++;
                             } catch (FeaturizerException e) {
                                 sink.flush();
-                                err.println(s.id() + ": " + e.code() + ": " + oneLine(e.getMessage()));
+                                err.println(LogSafe.escape(s.id()) + ": " + e.code() + ": " + LogSafe.escape(e.getMessage()));
                                 failures++;
                             }
                         }
                     }
-                } catch (IOException | UncheckedIOException e) {
-                    sink.flush();
-                    err.println(input + ": " + oneLine(e.getMessage()));
-                    failures++;
                 }
             }
         }
@@ -233,7 +240,4 @@ public final class FeaturizeCommand implements Callable<Integer> {
         g.writeEndObject();
     }
 
-    private static String oneLine(String s) {
-        return s == null ? "read error" : s.replace('\n', ' ');
-    }
 }

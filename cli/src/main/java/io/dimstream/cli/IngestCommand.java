@@ -1,5 +1,6 @@
 package io.dimstream.cli;
 
+import io.dimstream.core.LogSafe;
 import io.dimstream.core.kafka.Topics;
 import io.dimstream.ingest.CollectingSink;
 import io.dimstream.ingest.InMemoryIngestState;
@@ -41,14 +42,19 @@ import picocli.CommandLine.Unmatched;
         description = {
             "Ingest crystal structures into Kafka (crystals.raw).",
             "Sources: CIF files or folders, CSV(.gz) with a cif column, a SQL table or query over JDBC (jdbc:postgresql://...), or an OPTIMADE API (https://...).",
-            "Keys are stable structure ids; an id already produced with the same content is not produced again.",
-            "The resume position is kept in the compacted topic crystals.ingest.watermarks.",
+            "Keys are stable structure ids; an id already produced to the same raw topic with the same content is not produced again.",
+            "The resume position is kept in the compacted topic crystals.ingest.watermarks, per source, id prefix and raw topic.",
+            "Bad input (unparseable CIF, a record too large for Kafka, a link out of a folder...) is reported one line each and skipped; ingestion goes on.",
             "Any Kafka client property may be given as -P key=value or --key=value (e.g. --security.protocol=SSL)."},
         sortOptions = false)
 public final class IngestCommand implements Callable<Integer> {
 
     @Parameters(arity = "1..*", paramLabel = "SOURCE", description = "Files/folders, a jdbc: URL, or an OPTIMADE base URL.")
     List<String> sources;
+
+    @Option(names = "--allow-outside-links",
+            description = "Files: also read symbolic links in a folder that point outside it (default: reported as a bad record, cif.outside_link, and not read).")
+    boolean allowOutsideLinks;
 
     @Option(names = "--follow", description = "Keep polling for new and changed structures.")
     boolean follow;
@@ -148,7 +154,7 @@ public final class IngestCommand implements Callable<Integer> {
         IngestState state = null;
         try {
             if (dryRun) {
-                sink = new CollectingSink();
+                sink = new CollectingSink(rawTopic, null);
                 state = new InMemoryIngestState();
             } else {
                 IngestKafka.ensureTopics(kafka, topics(), partitions);
@@ -156,7 +162,8 @@ public final class IngestCommand implements Callable<Integer> {
                     state = new KafkaIngestState(kafka);
                     sink = new KafkaSubmissionSink(kafka, rawTopic, labelsTopic);
                 } else {
-                    TransactionalKafkaIngest tx = new TransactionalKafkaIngest(kafka, rawTopic, labelsTopic, source.key());
+                    TransactionalKafkaIngest tx = new TransactionalKafkaIngest(kafka, rawTopic, labelsTopic,
+                            Ingestor.stateKey(source.key(), rawTopic));
                     state = tx;
                     sink = tx;
                 }
@@ -171,13 +178,13 @@ public final class IngestCommand implements Callable<Integer> {
                         stats = ing.runOnce();
                     } catch (IngestException e) {
                         progress.close();
-                        System.err.println("ingest: " + e.code() + ": " + e.getMessage());
-                        System.out.println("ingest " + source.key() + ": " + ing.stats().summary());
+                        System.err.println("ingest: " + e.code() + ": " + LogSafe.escape(e.getMessage()));
+                        System.out.println("ingest " + LogSafe.escape(ing.stateKey()) + ": " + ing.stats().summary());
                         return 1;
                     }
                 }
                 progress.close();
-                System.out.println("ingest " + source.key() + ": " + stats.summary());
+                System.out.println("ingest " + LogSafe.escape(ing.stateKey()) + ": " + stats.summary());
                 if (dryRun) {
                     System.out.println("dry run: " + ((CollectingSink) sink).submissions().size() + " records would be produced to " + rawTopic);
                 }
@@ -235,7 +242,7 @@ public final class IngestCommand implements Callable<Integer> {
                     labels, r.rows(), r.produced(), r.unchanged(), r.empty(), r.heldOut(), r.bad().size(), (System.nanoTime() - t0) / 1e9);
             return 0;
         } catch (IngestException e) {
-            System.err.println("ingest: " + e.code() + ": " + e.getMessage());
+            System.err.println("ingest: " + e.code() + ": " + LogSafe.escape(e.getMessage()));
             return 1;
         } finally {
             if (sink != null) {
@@ -278,7 +285,7 @@ public final class IngestCommand implements Callable<Integer> {
             return new OptimadeSource(first, filter, pageLimit, idPrefix, client);
         }
         List<Path> paths = sources.stream().map(Path::of).toList();
-        return new FileSource(paths, batchSize, follow ? 2000 : 0);
+        return new FileSource(paths, batchSize, follow ? 2000 : 0, allowOutsideLinks);
     }
 
     Map<String, Object> kafkaProps() {

@@ -2,16 +2,15 @@ package io.dimstream.cli;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.dimstream.core.LogSafe;
 import io.dimstream.core.crystal.PrimitiveCell;
 import io.dimstream.core.crystal.Structure;
 import io.dimstream.core.io.CifInputs;
-import io.dimstream.core.io.RawCif;
 import io.dimstream.core.io.StructureJson;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -30,7 +29,7 @@ import picocli.CommandLine.Parameters;
             "Parse CIF inputs into structures (lattice and sites) printed as JSON lines.",
             "Prints one JSON object per structure per line on stdout, shaped like this:",
             "{\"id\":…,\"lattice\":[[…],[…],[…]],\"sites\":[{\"frac\":[x,y,z],\"species\":{\"Fe\":1.0}},…]}",
-            "Errors go to stderr, one line each (id-or-file: reason); the exit code is 1 if any input failed."
+            "Errors go to stderr, one line each (id-or-file: reason [code]); every input yields output or an error line, and the exit code is 1 if any failed."
         })
 public final class ParseCommand implements Callable<Integer> {
 
@@ -40,6 +39,10 @@ public final class ParseCommand implements Callable<Integer> {
     @Option(names = "--site-tolerance", defaultValue = "0.5", paramLabel = "ANGSTROM",
             description = "Site tolerance of the primitive-cell search (default: ${DEFAULT-VALUE} Å).")
     double siteTolerance;
+
+    @Option(names = "--allow-outside-links",
+            description = "In a folder, also read symbolic links that point outside it (default: reported as cif.outside_link and not read).")
+    boolean allowOutsideLinks;
 
     @Parameters(arity = "1..*", paramLabel = "INPUT",
             description = "A .cif file, a directory (recursively, *.cif), or a .csv/.csv.gz with a 'cif' column.")
@@ -55,14 +58,20 @@ public final class ParseCommand implements Callable<Integer> {
         JsonGenerator g = new JsonFactory().createGenerator(w);
         g.setRootValueSeparator(null);
         for (Path input : inputs) {
-            try (Stream<RawCif> records = CifInputs.read(input)) {
-                Iterator<RawCif> it = records.iterator();
+            try (Stream<CifInputs.Entry> entries = CifInputs.entries(input, allowOutsideLinks)) {
+                Iterator<CifInputs.Entry> it = entries.iterator();
                 while (it.hasNext()) {
-                    RawCif raw = it.next();
-                    for (CifInputs.Parsed p : CifInputs.parseEach(raw)) {
+                    CifInputs.Entry e = it.next();
+                    if (!e.ok()) {
+                        g.flush();
+                        err.println(e.error().line());
+                        failures++;
+                        continue;
+                    }
+                    for (CifInputs.Parsed p : CifInputs.parseEach(e.raw())) {
                         if (!p.ok()) {
                             g.flush();
-                            err.println(p.id() + ": " + p.error().getMessage());
+                            err.println(LogSafe.escape(p.id()) + ": " + LogSafe.escape(p.error().getMessage()));
                             failures++;
                             continue;
                         }
@@ -71,11 +80,6 @@ public final class ParseCommand implements Callable<Integer> {
                         g.writeRaw('\n');
                     }
                 }
-            } catch (IOException | UncheckedIOException e) {
-                g.flush();
-                String msg = oneLine(e.getMessage());
-                err.println(msg.startsWith(input.toString()) ? msg : input + ": " + msg);
-                failures++;
             }
         }
         g.flush();
@@ -83,7 +87,4 @@ public final class ParseCommand implements Callable<Integer> {
         return failures > 0 ? 1 : 0;
     }
 
-    private static String oneLine(String s) {
-        return s == null ? "read error" : s.replace('\n', ' ');
-    }
 }

@@ -82,7 +82,7 @@ class BaseModelCommandsTest {
         assertEquals(List.of(
                 "pretrain: --lr-schedule cosine needs --epochs or --max-steps (the schedule ends there)",
                 "pretrain: unknown learning-rate schedule 'step' (expected constant or cosine)",
-                "pretrain: unknown preset 'huge' (expected default or paper)"), lines);
+                "pretrain: unknown preset 'huge' (expected default, paper or paper-comp)"), lines);
     }
 
     @Test

@@ -142,6 +142,23 @@ class FeaturizeCommandTest {
     }
 
     @Test
+    void folderModeReportsEachUnreadableFileWithItsCodeAndGoesOn(@TempDir Path dir) throws Exception {
+        Path in = ParseCommandTest.hostileFolder(dir, NACL);
+        Result r = run(in.toString());
+        assertEquals(1, r.code());
+        List<String> ids = new java.util.ArrayList<>();
+        for (String line : r.out().lines().toList()) {
+            ids.add(new ObjectMapper().readTree(line).get("id").asText());
+        }
+        assertEquals(List.of("a", "z"), ids, "the files after the oversize one are featurized");
+        List<String> errs = r.err().lines().toList();
+        assertEquals(3, errs.size(), r.err());
+        assertTrue(errs.get(0).startsWith(in.resolve("b.cif") + ": file has 8388609 bytes") && errs.get(0).endsWith("[cif.too_large]"), errs.get(0));
+        assertTrue(errs.get(1).endsWith("[cif.dangling_link]"), errs.get(1));
+        assertTrue(errs.get(2).endsWith("[cif.outside_link]"), errs.get(2));
+    }
+
+    @Test
     void registeredInMain() {
         assertTrue(Main.commandLine().getSubcommands().containsKey("featurize"));
     }

@@ -70,7 +70,11 @@ class IngestCommandIT {
             String lab = run("ingest", "-b", bs, "--labels", "band_gap,formation_energy_per_atom", labels.toString());
             assertTrue(lab.contains("produced 4"), lab);
             try (KafkaIngestState state = new KafkaIngestState(Map.of("bootstrap.servers", bs))) {
-                assertTrue(state.contentHash("nacl").isPresent());
+                assertTrue(state.contentHash(io.dimstream.ingest.Ingestor.hashKey("crystals.raw", "nacl")).isPresent(),
+                        "hashes are kept per raw topic");
+                assertTrue(state.contentHash("nacl").isEmpty());
+                assertTrue(state.watermarks().keySet().stream().anyMatch(k -> k.startsWith("file:") && k.endsWith(" -> crystals.raw")),
+                        state.watermarks().keySet().toString());
                 assertTrue(state.contentHash("label:kcl/band_gap").isPresent());
                 assertEquals(2, state.watermarks().size(), "the folder's watermark and the labels file's count");
                 assertEquals(4, state.recordsProduced("labels:" + labels));

@@ -97,6 +97,50 @@ class ParseCommandTest {
         assertTrue(r.errors().get(0).endsWith("[cif.unknown_element]"), r.errors().get(0));
     }
 
+    /** A folder with an oversize file, a dangling link and a link to a file outside it between two good files. */
+    static Path hostileFolder(Path dir, String cif) throws Exception {
+        Path in = Files.createDirectories(dir.resolve("in"));
+        Files.writeString(in.resolve("a.cif"), cif);
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(in.resolve("b.cif").toFile(), "rw")) {
+            f.setLength(io.dimstream.core.io.CifInputs.MAX_FILE_BYTES + 1); // sparse: 8 MiB + 1 byte
+        }
+        Files.createSymbolicLink(in.resolve("c.cif"), in.resolve("deleted.cif"));
+        Files.createSymbolicLink(in.resolve("d.cif"), Files.writeString(dir.resolve("passwd.cif"), cif));
+        Files.writeString(in.resolve("z.cif"), cif);
+        return in;
+    }
+
+    @Test
+    void folderModeReportsEachUnreadableFileWithItsCodeAndGoesOn() throws Exception {
+        Path in = hostileFolder(dir, NACL);
+        Result r = run(in.toString());
+        assertEquals(1, r.exit());
+        assertEquals(List.of("a", "z"), r.json().stream().map(j -> j.get("id").asText()).toList(),
+                "the files after the oversize one are read");
+        assertEquals(3, r.errors().size(), r.errors().toString());
+        assertEquals(in.resolve("b.cif") + ": file has 8388609 bytes, more than the limit of 8388608 [cif.too_large]",
+                r.errors().get(0));
+        assertTrue(r.errors().get(1).startsWith(in.resolve("c.cif") + ": dangling symbolic link"), r.errors().get(1));
+        assertTrue(r.errors().get(1).endsWith("[cif.dangling_link]"), r.errors().get(1));
+        assertTrue(r.errors().get(2).startsWith(in.resolve("d.cif") + ": symbolic link to " + dir.resolve("passwd.cif").toRealPath()),
+                r.errors().get(2));
+        assertTrue(r.errors().get(2).endsWith("not followed (allow with --allow-outside-links) [cif.outside_link]"), r.errors().get(2));
+
+        Result allowed = run("--allow-outside-links", in.toString());
+        assertEquals(List.of("a", "d", "z"), allowed.json().stream().map(j -> j.get("id").asText()).toList());
+        assertEquals(2, allowed.errors().size(), allowed.errors().toString());
+    }
+
+    @Test
+    void idsWithControlCharactersAreEchoedEscapedOnOneLine() throws Exception {
+        Path csv = dir.resolve("evil.csv");
+        Files.writeString(csv, "material_id,cif\n\"x\u001b[2J\n05:05:00.000 ERROR Fake - y\",\"data_y\n\"\n");
+        Result r = run(csv.toString());
+        assertEquals(1, r.exit());
+        assertEquals(List.of("x\\x1b[2J\\n05:05:00.000 ERROR Fake - y: data_y line 1: no atom sites "
+                + "(_atom_site_fract_x/y/z or _atom_site_Cartn_x/y/z) in the data block [cif.no_atoms]"), r.errors());
+    }
+
     @Test
     void registeredInMain() {
         assertTrue(Main.commandLine().getSubcommands().containsKey("parse"));

@@ -1,7 +1,10 @@
 package io.dimstream.ingest;
 
+import io.dimstream.core.LogSafe;
+
 /**
- * Input that was skipped, with the reason.
+ * Input that was skipped, with the reason. {@link #toString()} is the one log line
+ * ({@code where: error_type: message}) with control characters escaped ({@link LogSafe}).
  *
  * @param where     where it was (file:line, table row id, URL + entry id)
  * @param errorType short machine-readable reason class
@@ -14,6 +17,6 @@ public record BadRecord(String where, String errorType, String message) {
 
     @Override
     public String toString() {
-        return where + ": " + errorType + ": " + message;
+        return LogSafe.escape(where) + ": " + errorType + ": " + LogSafe.escape(message);
     }
 }

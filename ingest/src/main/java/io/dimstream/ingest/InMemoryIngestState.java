@@ -9,6 +9,7 @@ public final class InMemoryIngestState implements IngestState {
     private final Map<String, Watermark> watermarks = new HashMap<>();
     private final Map<String, Long> produced = new HashMap<>();
     private final Map<String, String> hashes = new HashMap<>();
+    private final Map<String, String> before = new HashMap<>();
 
     @Override
     public synchronized Optional<Watermark> watermark(String sourceKey) {
@@ -27,11 +28,27 @@ public final class InMemoryIngestState implements IngestState {
 
     @Override
     public synchronized void putContentHash(String id, String sha256) {
-        hashes.put(id, sha256);
+        String old = hashes.put(id, sha256);
+        if (!before.containsKey(id)) {
+            before.put(id, old);
+        }
+    }
+
+    @Override
+    public synchronized void rollback() {
+        before.forEach((k, v) -> {
+            if (v == null) {
+                hashes.remove(k);
+            } else {
+                hashes.put(k, v);
+            }
+        });
+        before.clear();
     }
 
     @Override
     public synchronized void commit(String sourceKey, Watermark watermark, long recordsProduced) {
+        before.clear();
         if (watermark != null) {
             watermarks.put(sourceKey, watermark);
         }

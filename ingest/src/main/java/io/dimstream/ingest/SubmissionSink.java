@@ -9,7 +9,22 @@ import io.dimstream.schemas.Label;
  */
 public interface SubmissionSink extends AutoCloseable {
 
+    /** Code of a submission too large for the destination (a bad record, not a failure of the run). */
+    String TOO_LARGE = "ingest.too_large";
+
+    /**
+     * Sends one submission.
+     *
+     * @throws IngestException with code {@link #TOO_LARGE} when the serialized record is larger than the
+     *                         destination takes (nothing is sent; the caller reports a bad record and goes on)
+     */
     void submit(CrystalSubmission submission);
+
+    /**
+     * The topic structures go to. It is part of the keys of the content hashes and watermarks, so data
+     * already sent to one topic is still produced to another.
+     */
+    String rawTopic();
 
     default void submitLabel(Label label) {
         throw new UnsupportedOperationException("this sink does not take labels");

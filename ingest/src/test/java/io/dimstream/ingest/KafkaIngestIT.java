@@ -80,13 +80,14 @@ class KafkaIngestIT {
             insert(pg, rows.get(10).id(), rows.get(10).cif(), t0.plusMinutes(10));
             insert(pg, rows.get(11).id(), rows.get(11).cif(), t0.plusMinutes(10));
             try (KafkaIngestState state = new KafkaIngestState(kafka)) {
-                Watermark wm = state.watermark(new JdbcSource(cfg(url)).key()).orElseThrow();
+                Watermark wm = state.watermark(Ingestor.stateKey(new JdbcSource(cfg(url)).key(), "crystals.raw")).orElseThrow();
                 assertEquals(rows.get(9).id(), wm.get("id"));
                 assertEquals("timestamptz", wm.get("change_type"));
-                assertEquals(10, state.recordsProduced(new JdbcSource(cfg(url)).key()));
+                assertEquals(10, state.recordsProduced(Ingestor.stateKey(new JdbcSource(cfg(url)).key(), "crystals.raw")));
             }
             IngestStats second = runIngest(kafka, url);
-            assertEquals(2, second.read(), "resumed after the stored watermark");
+            assertEquals(4, second.read(), "resumed at the stored watermark: its 2 rows sharing the change value again + 2 new");
+            assertEquals(2, second.unchanged());
             assertEquals(2, second.produced());
 
             // a full re-read (watermark lost, hashes kept) produces nothing new
@@ -151,7 +152,7 @@ class KafkaIngestIT {
             tt.put(Topics.LABELS_CONFIG, "tx.labels");
             IngestKafka.ensureTopics(kafka, Topics.from(tt), 3);
             String url = pg.getJdbcUrl("postgres", "postgres");
-            String key = new JdbcSource(txCfg(url)).key();
+            String key = Ingestor.stateKey(new JdbcSource(txCfg(url)).key(), "tx.raw");
 
             // ingester 1 commits one batch of 4, then dies in the middle of the next (5 records sent, no commit)
             io.dimstream.ingest.kafka.TransactionalKafkaIngest tx1 = new io.dimstream.ingest.kafka.TransactionalKafkaIngest(
@@ -162,7 +163,7 @@ class KafkaIngestIT {
             for (SourceRecord r : b.records()) {
                 tx1.submit(CrystalSubmission.newBuilder().setId(r.id()).setSource(key).setPayload(r.payload())
                         .setSubmittedAt(java.time.Instant.now()).build());
-                tx1.putContentHash(r.id(), ContentHash.of(r.format(), r.payload()));
+                tx1.putContentHash(Ingestor.hashKey("tx.raw", r.id()), ContentHash.of(r.format(), r.payload()));
             }
             tx1.commit(key, b.commit(), 4);
             for (int i = 4; i < 9; i++) {
@@ -177,7 +178,8 @@ class KafkaIngestIT {
                     kafka, "tx.raw", "tx.labels", "tx.wm", "tx.hash", 3, key); JdbcSource src2 = new JdbcSource(txCfg(url))) {
                 s2 = new Ingestor(src2, tx2, tx2, null).runOnce();
             }
-            assertEquals(8, s2.read(), "resumed after the committed batch");
+            assertEquals(9, s2.read(), "resumed at the committed batch's last change value: that row again + 8 new");
+            assertEquals(1, s2.unchanged());
             assertEquals(8, s2.produced());
             List<CrystalSubmission> committed = readAll(broker.bootstrapServers(), "tx.raw", AvroSerde.of(CrystalSubmission.class), "read_committed");
             assertEquals(12, committed.size(), "each structure exactly once");
@@ -189,6 +191,146 @@ class KafkaIngestIT {
                 assertEquals(rows.get(11).id(), state.watermark(key).orElseThrow().get("id"));
                 assertEquals(12, state.recordsProduced(key));
             }
+        }
+    }
+
+    private static JdbcSourceConfig tableCfg(String url, String table, int batch) {
+        return new JdbcSourceConfig(url, props(), table, null, "mp_id", "cif", "updated_at", batch, "");
+    }
+
+    private static void createTable(String table) throws Exception {
+        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE " + table + " (mp_id text PRIMARY KEY, cif text, updated_at timestamptz NOT NULL)");
+        }
+    }
+
+    private static void createTopic(Map<String, Object> kafka, String topic, Map<String, String> configs) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(kafka)) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1).configs(configs))).all().get();
+        }
+    }
+
+    /** A real MP CIF padded with comment lines to about {@code bytes}: still a valid CIF. */
+    private static String padded(String cif, int bytes) {
+        return cif + ("# padding " + "x".repeat(90) + "\n").repeat(bytes / 100);
+    }
+
+    @Test
+    void aRowLargerThanTheProducersMaxRequestIsABadRecordAndTheTableGoesOnInBothModes() throws Exception {
+        List<TestData.Row> rows = TestData.mpSample();
+        createTable("structures_big");
+        LocalDateTime t0 = LocalDateTime.of(2024, 3, 1, 0, 0);
+        for (int i = 0; i < 6; i++) {
+            insertInto("structures_big", i == 2 ? "mp-huge" : rows.get(i).id(), i == 2 ? padded(rows.get(i).cif(), 300_000)
+                    : rows.get(i).cif(), t0.plusMinutes(i));
+        }
+        String url = pg.getJdbcUrl("postgres", "postgres");
+        Map<String, Object> kafka = new HashMap<>(Map.of("bootstrap.servers", broker.bootstrapServers(),
+                "max.request.size", "200000"));
+        createTopic(kafka, "big.raw", Map.of());
+        createTopic(kafka, "big2.raw", Map.of("max.message.bytes", "100000"));
+
+        // transactional (the default): the poison row used to doom every batch's transaction at this row
+        IngestStats tx;
+        try (JdbcSource src = new JdbcSource(tableCfg(url, "structures_big", 2));
+             io.dimstream.ingest.kafka.TransactionalKafkaIngest sink = new io.dimstream.ingest.kafka.TransactionalKafkaIngest(
+                     kafka, "big.raw", "big.labels", "big.wm", "big.hash", 3, Ingestor.stateKey(src.key(), "big.raw"))) {
+            assertEquals(200_000, sink.recordLimit().maxBytes());
+            tx = new Ingestor(src, sink, sink, null).runOnce();
+        }
+        assertEquals(5, tx.produced());
+        assertEquals(Map.of("ingest.too_large", 1L), tx.badByType());
+        List<CrystalSubmission> got = readAll(broker.bootstrapServers(), "big.raw", AvroSerde.of(CrystalSubmission.class), "read_committed");
+        assertEquals(5, got.size());
+        assertTrue(got.stream().noneMatch(x -> x.getId().equals("mp-huge")));
+        try (KafkaIngestState state = new KafkaIngestState(kafka, "big.wm", "big.hash", 3)) {
+            String key = Ingestor.stateKey(new JdbcSource(tableCfg(url, "structures_big", 2)).key(), "big.raw");
+            assertEquals(rows.get(5).id(), state.watermark(key).orElseThrow().get("id"), "the watermark moved past the poison row");
+        }
+
+        // plain idempotent producer, and a topic whose own limit (100 kB) is below the producer's
+        Map<String, Object> kafka2 = Map.of("bootstrap.servers", broker.bootstrapServers());
+        IngestStats plain;
+        try (JdbcSource src = new JdbcSource(tableCfg(url, "structures_big", 2));
+             KafkaIngestState state = new KafkaIngestState(kafka2, "big2.wm", "big2.hash", 3);
+             KafkaSubmissionSink sink = new KafkaSubmissionSink(kafka2, "big2.raw", "big.labels")) {
+            assertEquals(new RecordLimit(100_000, "topic big2.raw max.message.bytes"), sink.recordLimit());
+            plain = new Ingestor(src, sink, state, null).runOnce();
+        }
+        assertEquals(5, plain.produced());
+        assertEquals(Map.of("ingest.too_large", 1L), plain.badByType());
+        assertEquals(5, readAll(broker.bootstrapServers(), "big2.raw", AvroSerde.of(CrystalSubmission.class)).size());
+    }
+
+    @Test
+    void aRecordTheBrokerRefusesFailsTheBatchWithItsCauseAndTheBatchIsReadAgain() throws Exception {
+        List<TestData.Row> rows = TestData.mpSample();
+        createTable("structures_late");
+        LocalDateTime t0 = LocalDateTime.of(2024, 4, 1, 0, 0);
+        for (int i = 0; i < 4; i++) {
+            insertInto("structures_late", i == 1 ? "mp-big" : rows.get(i).id(), i == 1 ? padded(rows.get(i).cif(), 150_000)
+                    : rows.get(i).cif(), t0.plusMinutes(i));
+        }
+        String url = pg.getJdbcUrl("postgres", "postgres");
+        Map<String, Object> kafka = Map.of("bootstrap.servers", broker.bootstrapServers(), "compression.type", "none");
+        createTopic(kafka, "late.raw", Map.of());
+        try (JdbcSource src = new JdbcSource(tableCfg(url, "structures_late", 10));
+             io.dimstream.ingest.kafka.TransactionalKafkaIngest sink = new io.dimstream.ingest.kafka.TransactionalKafkaIngest(
+                     kafka, "late.raw", "late.labels", "late.wm", "late.hash", 3, Ingestor.stateKey(src.key(), "late.raw"))) {
+            // the topic's limit drops after the sink read it: only the broker can refuse the record now
+            try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(kafka)) {
+                var res = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, "late.raw");
+                admin.incrementalAlterConfigs(Map.of(res, List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+                        new org.apache.kafka.clients.admin.ConfigEntry("max.message.bytes", "100000"),
+                        org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)))).all().get();
+            }
+            Thread.sleep(1000); // let the broker apply the topic config
+            Ingestor ing = new Ingestor(src, sink, sink, null);
+            IngestException e = org.junit.jupiter.api.Assertions.assertThrows(IngestException.class, ing::runOnce);
+            assertEquals(Ingestor.PRODUCE_FAILED, e.code());
+            assertTrue(e.getMessage().contains("producing mp-big to late.raw failed: RecordTooLargeException"), e.getMessage());
+            assertTrue(!e.getMessage().contains("\n"), "one line");
+            sink.close(); // closing as sink and again as state (try-with-resources) must not throw
+        }
+        // the batch was not committed: a new run (which reads the topic's new limit) reports the row and goes on
+        IngestStats again;
+        try (JdbcSource src = new JdbcSource(tableCfg(url, "structures_late", 10));
+             io.dimstream.ingest.kafka.TransactionalKafkaIngest sink = new io.dimstream.ingest.kafka.TransactionalKafkaIngest(
+                     kafka, "late.raw", "late.labels", "late.wm", "late.hash", 3, Ingestor.stateKey(src.key(), "late.raw"))) {
+            again = new Ingestor(src, sink, sink, null).runOnce();
+        }
+        assertEquals(3, again.produced());
+        assertEquals(Map.of("ingest.too_large", 1L), again.badByType());
+        assertEquals(3, readAll(broker.bootstrapServers(), "late.raw", AvroSerde.of(CrystalSubmission.class), "read_committed").size());
+    }
+
+    @Test
+    void theSameTableIngestedIntoAnotherRawTopicIsProducedThereToo() throws Exception {
+        List<TestData.Row> rows = TestData.mpSample();
+        createTable("structures_two");
+        for (int i = 0; i < 12; i++) {
+            insertInto("structures_two", rows.get(i).id(), rows.get(i).cif(), LocalDateTime.of(2024, 5, 1, 0, i));
+        }
+        String url = pg.getJdbcUrl("postgres", "postgres");
+        Map<String, Object> kafka = Map.of("bootstrap.servers", broker.bootstrapServers());
+        for (String topic : List.of("one.raw", "other.raw")) {
+            createTopic(kafka, topic, Map.of());
+            try (JdbcSource src = new JdbcSource(tableCfg(url, "structures_two", 5));
+                 io.dimstream.ingest.kafka.TransactionalKafkaIngest sink = new io.dimstream.ingest.kafka.TransactionalKafkaIngest(
+                         kafka, topic, "two.labels", "two.wm", "two.hash", 3, Ingestor.stateKey(src.key(), topic))) {
+                IngestStats st = new Ingestor(src, sink, sink, null).runOnce();
+                assertEquals(12, st.read(), topic + ": read from the start (own watermark)");
+                assertEquals(12, st.produced(), topic + ": nothing counted as already produced");
+            }
+            assertEquals(12, readAll(broker.bootstrapServers(), topic, AvroSerde.of(CrystalSubmission.class), "read_committed").size());
+        }
+        // and again into other.raw: now everything there is unchanged
+        try (JdbcSource src = new JdbcSource(tableCfg(url, "structures_two", 5));
+             KafkaIngestState state = new KafkaIngestState(kafka, "two.wm", "two.hash", 3);
+             KafkaSubmissionSink sink = new KafkaSubmissionSink(kafka, "other.raw", "two.labels")) {
+            IngestStats st = new Ingestor(src, sink, state, null).runOnce();
+            assertEquals(1, st.read(), "only the watermark's row again");
+            assertEquals(0, st.produced());
         }
     }
 

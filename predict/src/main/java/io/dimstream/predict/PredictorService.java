@@ -1,5 +1,6 @@
 package io.dimstream.predict;
 
+import io.dimstream.core.LogSafe;
 import io.dimstream.core.kafka.AvroSerde;
 import io.dimstream.core.kafka.TopicReadiness;
 import io.dimstream.core.kafka.Topics;
@@ -187,7 +188,7 @@ public final class PredictorService implements Runnable, AutoCloseable {
                             onEmbedding(embSerde.fromBytes(r.value()), out);
                         }
                     } catch (RuntimeException e) {
-                        LOG.warn("skipping undecodable record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+                        LOG.warn("skipping undecodable record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), LogSafe.escape(e.getMessage()));
                     }
                 }
                 refitDue(out);

@@ -25,6 +25,10 @@ public class CifException extends DimstreamException {
     public static final String TOO_LARGE = "cif.too_large";
     public static final String NO_DATA_BLOCK = "cif.no_data_block";
     public static final String INPUT = "cif.input";
+    /** A symbolic link in a folder whose target does not exist. */
+    public static final String DANGLING_LINK = "cif.dangling_link";
+    /** A symbolic link in a folder that points outside it (not followed unless allowed). */
+    public static final String OUTSIDE_LINK = "cif.outside_link";
 
     private final String origin;
     private final String block;

@@ -55,6 +55,10 @@ public final class CifInputs {
         public static final String INPUT = CifException.INPUT;
         /** A file or CSV record over the size limit. */
         public static final String TOO_LARGE = CifException.TOO_LARGE;
+        /** A symbolic link in a folder whose target does not exist. */
+        public static final String DANGLING_LINK = CifException.DANGLING_LINK;
+        /** A symbolic link in a folder pointing outside it, not followed. */
+        public static final String OUTSIDE_LINK = CifException.OUTSIDE_LINK;
 
         private final String code;
 
@@ -63,9 +67,14 @@ public final class CifInputs {
             this.code = code;
         }
 
-        /** Machine-readable code: {@code cif.input} or {@code cif.too_large}. */
+        /** Machine-readable code: {@code cif.input}, {@code cif.too_large}, {@code cif.dangling_link} or {@code cif.outside_link}. */
         public String code() {
             return code;
+        }
+
+        /** The one line to print: the message (made log-safe) and the code, {@code "…: reason [cif.too_large]"}. */
+        public String line() {
+            return io.dimstream.core.LogSafe.escape(getMessage()) + " [" + code + "]";
         }
     }
 
@@ -80,25 +89,243 @@ public final class CifInputs {
 
     /**
      * The records of one input. A CSV is read lazily row by row; read errors after opening are
-     * thrown as {@link UncheckedIOException}.
+     * thrown as {@link UncheckedIOException}. In a folder, the first file that cannot be read (too
+     * large, a dangling link, a link outside the folder) ends the stream with that error; use
+     * {@link #entries} to report such files one by one and go on.
      */
     public static Stream<RawCif> read(Path input) throws IOException {
         if (Files.isDirectory(input)) {
-            List<Path> files;
-            try (Stream<Path> walk = Files.walk(input)) {
-                files = walk.filter(p -> Files.isRegularFile(p) && (lower(p).endsWith(".cif") || lower(p).endsWith(".cif.gz")))
-                        .sorted().toList();
-            }
-            return files.stream().map(CifInputs::readFileUnchecked);
+            return entries(input, false).map(e -> {
+                if (e.ok()) {
+                    return e.raw();
+                }
+                throw new UncheckedIOException(e.error());
+            });
         }
         if (!Files.exists(input)) {
-            throw new InputException(InputException.INPUT, input + ": no such file or directory");
+            throw missing(input);
         }
         String name = lower(input);
         if (name.endsWith(".csv") || name.endsWith(".csv.gz")) {
             return csv(input);
         }
         return Stream.of(readFile(input));
+    }
+
+    /**
+     * One thing found in an input: a record, or the reason why a file, link or CSV record was not
+     * read (with its code). Nothing found is left out without an entry.
+     */
+    public record Entry(RawCif raw, InputException error) {
+        public Entry {
+            if ((raw == null) == (error == null)) {
+                throw new IllegalArgumentException("an entry is a record or an error");
+            }
+        }
+
+        public boolean ok() {
+            return raw != null;
+        }
+    }
+
+    /**
+     * The records of one input, every problem as an error entry, so one bad file does not hide the
+     * files after it: a {@code .cif}/{@code .cif.gz} file is one entry; a folder is walked
+     * recursively ({@code *.cif}, {@code *.cif.gz} in sorted path order, see {@link #list} for links);
+     * a CSV gives one entry per row, and an error that stops the CSV (a record over the size limit,
+     * malformed quoting) is its last entry. Never throws for bad input. Close the stream.
+     *
+     * @param allowOutsideLinks follow symbolic links inside a folder that point outside it
+     */
+    public static Stream<Entry> entries(Path input, boolean allowOutsideLinks) {
+        if (Files.isDirectory(input)) {
+            List<Listed> listed;
+            try {
+                listed = list(input, CifInputs::isCifName, allowOutsideLinks);
+            } catch (InputException e) {
+                return Stream.of(new Entry(null, e));
+            }
+            return listed.stream().map(l -> l.ok() ? readEntry(l.path()) : new Entry(null, l.skipped()));
+        }
+        if (!Files.exists(input)) {
+            return Stream.of(new Entry(null, missing(input)));
+        }
+        String name = lower(input);
+        if (name.endsWith(".csv") || name.endsWith(".csv.gz")) {
+            Stream<RawCif> rows;
+            try {
+                rows = csv(input);
+            } catch (IOException e) {
+                return Stream.of(new Entry(null, asInputException(input, e)));
+            }
+            return csvEntries(rows, input);
+        }
+        return Stream.of(readEntry(input));
+    }
+
+    private static InputException missing(Path input) {
+        if (Files.isSymbolicLink(input)) {
+            return new InputException(InputException.DANGLING_LINK, input + ": dangling symbolic link (its target "
+                    + linkTarget(input) + " does not exist)");
+        }
+        return new InputException(InputException.INPUT, input + ": no such file or directory");
+    }
+
+    private static String linkTarget(Path link) {
+        try {
+            return Files.readSymbolicLink(link).toString();
+        } catch (IOException | UnsupportedOperationException e) {
+            return "?";
+        }
+    }
+
+    private static boolean isCifName(Path p) {
+        String n = lower(p);
+        return n.endsWith(".cif") || n.endsWith(".cif.gz");
+    }
+
+    private static Entry readEntry(Path file) {
+        try {
+            return new Entry(readFile(file), null);
+        } catch (IOException e) {
+            return new Entry(null, asInputException(file, e));
+        }
+    }
+
+    /** An I/O failure as an {@link InputException} whose message names the file and the failure class. */
+    static InputException asInputException(Path file, IOException e) {
+        if (e instanceof InputException ie) {
+            return ie;
+        }
+        String msg = e.getMessage();
+        return new InputException(InputException.INPUT, file + ": cannot read (" + e.getClass().getSimpleName()
+                + (msg == null || msg.isBlank() || msg.equals(file.toString()) ? "" : ": " + oneLine(msg)) + ")");
+    }
+
+    /** CSV rows as entries; a read error becomes the last entry instead of an exception. */
+    private static Stream<Entry> csvEntries(Stream<RawCif> rows, Path file) {
+        Iterator<RawCif> it = rows.iterator();
+        Iterator<Entry> out = new Iterator<>() {
+            private Entry pending;
+            private boolean done;
+
+            @Override
+            public boolean hasNext() {
+                if (pending != null) {
+                    return true;
+                }
+                if (done) {
+                    return false;
+                }
+                try {
+                    if (it.hasNext()) {
+                        pending = new Entry(it.next(), null);
+                    } else {
+                        done = true;
+                    }
+                } catch (UncheckedIOException e) {
+                    done = true;
+                    pending = new Entry(null, asInputException(file, e.getCause()));
+                }
+                return pending != null;
+            }
+
+            @Override
+            public Entry next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                Entry e = pending;
+                pending = null;
+                return e;
+            }
+        };
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(out, Spliterator.ORDERED | Spliterator.NONNULL), false)
+                .onClose(rows::close);
+    }
+
+    /**
+     * A file found in a folder, or why it is not read ({@code skipped} with the code
+     * {@code cif.dangling_link}, {@code cif.outside_link} or {@code cif.input}).
+     */
+    public record Listed(Path path, InputException skipped) {
+        public boolean ok() {
+            return skipped == null;
+        }
+    }
+
+    /**
+     * Walks a folder recursively (sorted by path) for files whose name {@code accept}s. Symbolic links
+     * to directories are not descended into. A symbolic link to a file is read only when its target
+     * (resolved fully) lies inside the folder, or {@code allowOutsideLinks} is set; otherwise, and for
+     * a dangling link, a FIFO/device named like an input or an entry the walk cannot read, the result
+     * holds a {@link Listed#skipped} entry with the reason, so nothing is left out without a word.
+     *
+     * @throws InputException ({@code cif.input}) when the folder itself cannot be read
+     */
+    public static List<Listed> list(Path dir, java.util.function.Predicate<Path> accept, boolean allowOutsideLinks)
+            throws InputException {
+        Path root;
+        try {
+            root = dir.toRealPath();
+        } catch (IOException e) {
+            throw asInputException(dir, e);
+        }
+        List<Listed> out = new ArrayList<>();
+        try {
+            // walk the real folder (the folder given may itself be a link), report paths as given
+            Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+                @Override
+                public java.nio.file.FileVisitResult visitFile(Path real, java.nio.file.attribute.BasicFileAttributes attrs) {
+                    Path file = dir.resolve(root.relativize(real));
+                    if (!accept.test(file)) {
+                        return java.nio.file.FileVisitResult.CONTINUE;
+                    }
+                    if (attrs.isSymbolicLink()) {
+                        out.add(link(file, root, allowOutsideLinks));
+                    } else if (attrs.isRegularFile()) {
+                        out.add(new Listed(file, null));
+                    } else if (!attrs.isDirectory()) {
+                        out.add(new Listed(file, new InputException(InputException.INPUT, file + ": not a regular file")));
+                    }
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public java.nio.file.FileVisitResult visitFileFailed(Path real, IOException e) {
+                    Path file = dir.resolve(root.relativize(real));
+                    out.add(new Listed(file, asInputException(file, e)));
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            throw asInputException(dir, e);
+        }
+        out.sort(java.util.Comparator.comparing(Listed::path));
+        return out;
+    }
+
+    private static Listed link(Path file, Path root, boolean allowOutsideLinks) {
+        Path target;
+        try {
+            target = file.toRealPath();
+        } catch (java.nio.file.NoSuchFileException e) {
+            return new Listed(file, new InputException(InputException.DANGLING_LINK,
+                    file + ": dangling symbolic link (its target " + linkTarget(file) + " does not exist)"));
+        } catch (IOException e) {
+            return new Listed(file, asInputException(file, e));
+        }
+        if (!allowOutsideLinks && !target.startsWith(root)) {
+            return new Listed(file, new InputException(InputException.OUTSIDE_LINK, file + ": symbolic link to " + target
+                    + ", outside " + root + ": not followed (allow with --allow-outside-links)"));
+        }
+        if (Files.isDirectory(target)) {
+            return new Listed(file, new InputException(InputException.INPUT, file + ": a symbolic link to a directory: not descended into"));
+        }
+        if (!Files.isRegularFile(target)) {
+            return new Listed(file, new InputException(InputException.INPUT, file + ": links to " + target + ", not a regular file"));
+        }
+        return new Listed(file, null);
     }
 
     /** One .cif file as a record (id = file name without .cif). */

@@ -29,6 +29,24 @@ public final class ModelRecords {
     private ModelRecords() {
     }
 
+    /**
+     * The {@code models.registry} key of one version: {@code name@version}. Keyed per version, the
+     * compacted topic keeps every version (compaction keeps the newest record per key), so a restarted
+     * instance sees them all, not just whatever record came last.
+     */
+    public static String registryKey(String modelName, int version) {
+        return modelName + "@" + version;
+    }
+
+    /**
+     * The model name of a registry key: {@code name} of {@code name@version}, or the key itself (records
+     * of releases before version keys were keyed by the model name alone).
+     */
+    public static String modelNameOfKey(String key) {
+        int at = key.lastIndexOf('@');
+        return at < 0 ? key : key.substring(0, at);
+    }
+
     /** The registry record of a model whose ONNX bytes travel inline. */
     public static ModelVersion toRecord(ModelMetadata meta, byte[] onnx, Integer parentVersion, long corpusSize,
                                         ModelStatus status) {

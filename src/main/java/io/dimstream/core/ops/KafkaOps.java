@@ -65,6 +65,36 @@ public final class KafkaOps {
         };
     }
 
+    /**
+     * A liveness check on the connection to Kafka: UP while {@code cluster} is UP or has been failing for
+     * at most {@code grace}; DOWN (with how long) once it has failed continuously for longer. A service
+     * that lost its brokers is then restarted by an orchestrator instead of answering 200 on
+     * {@code /health} forever; short broker restarts and elections stay within the grace period.
+     *
+     * @param nanoClock the clock (System::nanoTime; tests pass their own)
+     */
+    public static HealthCheck connectionLiveness(HealthCheck cluster, Duration grace, java.util.function.LongSupplier nanoClock) {
+        return new HealthCheck() {
+            private long downSince = -1;
+
+            @Override
+            public synchronized CheckResult check() {
+                CheckResult c = cluster.check();
+                long now = nanoClock.getAsLong();
+                if (c.state() == CheckResult.State.UP) {
+                    downSince = -1;
+                    return CheckResult.up("Kafka reachable");
+                }
+                if (downSince < 0) {
+                    downSince = now;
+                }
+                long secs = Duration.ofNanos(now - downSince).toSeconds();
+                String detail = "Kafka unreachable for " + secs + " s (grace " + grace.toSeconds() + " s): " + c.detail();
+                return now - downSince > grace.toNanos() ? CheckResult.down(detail) : CheckResult.up(detail);
+            }
+        };
+    }
+
     static CheckResult probe(Admin admin, Duration timeout) {
         try {
             var cluster = admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout.toMillis()));

@@ -9,7 +9,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 
 /**
  * The operations side every service has: its meter registry ({@link OpsMetrics}), health checks with a
- * "kafka" readiness check (cluster answers), the admin client behind that check, and the
+ * "kafka" readiness check (cluster answers) and a "kafka-connection" liveness check (DOWN once Kafka has
+ * been unreachable for {@link #KAFKA_LIVENESS_GRACE}), the admin client behind that check, and the
  * {@code /metrics}, {@code /health}, {@code /ready} endpoint. A service's subclass registers its own
  * meters and checks in its constructor, then calls {@link #serve(OpsConfig)}.
  */
@@ -32,8 +33,13 @@ public abstract class ServiceOps implements AutoCloseable {
         a.keySet().removeIf(k -> !AdminClientConfig.configNames().contains(k));
         a.putIfAbsent(AdminClientConfig.CLIENT_ID_CONFIG, clientId);
         this.admin = Admin.create(a);
-        checks.readiness("kafka", KafkaOps.clusterCheck(admin, Duration.ofSeconds(3), Duration.ofSeconds(5)));
+        HealthCheck cluster = KafkaOps.clusterCheck(admin, Duration.ofSeconds(3), Duration.ofSeconds(5));
+        checks.readiness("kafka", cluster);
+        checks.liveness("kafka-connection", KafkaOps.connectionLiveness(cluster, KAFKA_LIVENESS_GRACE, System::nanoTime));
     }
+
+    /** How long Kafka may be unreachable before {@code /health} reports DOWN (readiness says so at once). */
+    public static final Duration KAFKA_LIVENESS_GRACE = Duration.ofSeconds(60);
 
     /** Starts the endpoint ({@code metrics.port}; -1 = none) once meters and checks are registered. */
     protected final void serve(OpsConfig ops) {

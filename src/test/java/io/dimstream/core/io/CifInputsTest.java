@@ -132,4 +132,76 @@ class CifInputsTest {
         assertTrue(e.getMessage().contains("no 'cif' column"), e.getMessage());
         assertThrows(IOException.class, () -> CifInputs.read(dir.resolve("missing.cif")));
     }
+    /** A sparse file just over the input limit (no 8 MiB written). */
+    static Path oversize(Path file) throws IOException {
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(file.toFile(), "rw")) {
+            f.setLength(CifInputs.MAX_FILE_BYTES + 1);
+        }
+        return file;
+    }
+
+    static List<String> describe(Path input, boolean allowOutsideLinks) {
+        try (Stream<CifInputs.Entry> s = CifInputs.entries(input, allowOutsideLinks)) {
+            return s.map(e -> e.ok() ? "ok " + e.raw().id() : e.error().code() + " " + e.error().getMessage()).toList();
+        }
+    }
+
+    @Test
+    void folderEntriesReportEachUnreadableFileWithItsCodeAndGoOn() throws IOException {
+        Path in = Files.createDirectories(dir.resolve("in"));
+        Path outside = Files.writeString(dir.resolve("secret.cif"), FE);
+        Files.writeString(in.resolve("a.cif"), FE);
+        oversize(in.resolve("b-huge.cif"));
+        Files.createSymbolicLink(in.resolve("c-dangling.cif"), in.resolve("gone.cif"));
+        Files.createSymbolicLink(in.resolve("d-outside.cif"), outside);
+        Files.createSymbolicLink(in.resolve("e-inside.cif"), in.resolve("a.cif"));
+        Files.writeString(in.resolve("z.cif"), FE);
+
+        List<String> got = describe(in, false);
+        assertEquals(6, got.size(), got.toString());
+        assertEquals("ok a", got.get(0));
+        assertTrue(got.get(1).startsWith("cif.too_large " + in.resolve("b-huge.cif") + ": file has 8388609 bytes"), got.get(1));
+        assertTrue(got.get(2).startsWith("cif.dangling_link " + in.resolve("c-dangling.cif") + ": dangling symbolic link"), got.get(2));
+        assertTrue(got.get(3).startsWith("cif.outside_link " + in.resolve("d-outside.cif") + ": symbolic link to "
+                + outside.toRealPath()), got.get(3));
+        assertEquals(List.of("ok e-inside", "ok z"), got.subList(4, 6), "a link inside the folder is read; later files too");
+
+        List<String> allowed = describe(in, true);
+        assertEquals("ok d-outside", allowed.get(3));
+        assertEquals(6, allowed.size());
+
+        // the folder given through a link is walked too, paths as given
+        Path viaLink = Files.createSymbolicLink(dir.resolve("in-link"), in);
+        List<String> linked = describe(viaLink, false);
+        assertEquals(6, linked.size(), linked.toString());
+        assertTrue(linked.get(1).contains(viaLink.resolve("b-huge.cif").toString()), linked.get(1));
+
+        // the legacy stream API still fails loudly at the first unreadable file
+        try (Stream<RawCif> s = CifInputs.read(in)) {
+            java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class, () -> s.toList());
+            assertEquals(CifInputs.InputException.TOO_LARGE, ((CifInputs.InputException) e.getCause()).code());
+        }
+    }
+
+    @Test
+    void singleInputsAndCsvErrorsAreEntriesToo() throws IOException {
+        Files.createSymbolicLink(dir.resolve("dangling.cif"), dir.resolve("nothing.cif"));
+        assertEquals(List.of("cif.dangling_link " + dir.resolve("dangling.cif") + ": dangling symbolic link (its target "
+                + dir.resolve("nothing.cif") + " does not exist)"), describe(dir.resolve("dangling.cif"), false));
+        assertEquals(List.of("cif.input " + dir.resolve("missing.cif") + ": no such file or directory"),
+                describe(dir.resolve("missing.cif"), false));
+        assertTrue(describe(oversize(dir.resolve("big.cif")), false).get(0).startsWith("cif.too_large "));
+        Path nocif = Files.writeString(dir.resolve("n.csv"), "a,b\n1,2\n");
+        assertTrue(describe(nocif, false).get(0).startsWith("cif.input " + nocif + ": CSV has no 'cif' column"));
+        // a CSV record over the limit ends the CSV with one error entry after the good rows
+        StringBuilder csv = new StringBuilder("material_id,cif\nfe-1,\"" + FE + "\"\nhuge,\"");
+        csv.append("#".repeat((int) CifInputs.MAX_RECORD_CHARS + 100_000)).append("\"\nfe-3,\"").append(FE).append("\"\n");
+        Path big = Files.writeString(dir.resolve("big.csv"), csv);
+        List<String> got = describe(big, false);
+        assertEquals(2, got.size(), got.toString());
+        assertEquals("ok fe-1", got.get(0));
+        assertTrue(got.get(1).startsWith("cif.too_large " + big + ": a CSV record is longer than"), got.get(1));
+        CifInputs.InputException e = new CifInputs.InputException(CifInputs.InputException.TOO_LARGE, "x\n12:00 ERROR fake");
+        assertEquals("x\\n12:00 ERROR fake [cif.too_large]", e.line(), "one line, control characters escaped");
+    }
 }

@@ -1,5 +1,6 @@
 package io.dimstream.streams;
 
+import io.dimstream.core.LogSafe;
 import io.dimstream.core.featurize.FeaturizedCrystal;
 import io.dimstream.schemas.CrystalEmbedding;
 import io.dimstream.schemas.DeadLetter;
@@ -125,7 +126,7 @@ final class EmbedStage {
     /** An {@code embed} dead letter for a record of {@code originalTopic}. */
     void dead(String id, String type, String message, String originalTopic, byte[] original) {
         counters.inc("dlq.embed." + type);
-        log.warn("dead letter {} [embed/{}]: {}", id, type, message);
+        log.warn("dead letter {} [embed/{}]: {}", LogSafe.escape(id), type, LogSafe.escape(message));
         long now = out.now();
         DeadLetter dl = DeadLetter.newBuilder()
                 .setId(id)

@@ -1,5 +1,6 @@
 package io.dimstream.streams;
 
+import io.dimstream.core.LogSafe;
 import io.dimstream.core.featurize.FeaturizedCrystal;
 import io.dimstream.core.kafka.AvroSerde;
 import io.dimstream.schemas.CrystalFeatures;
@@ -83,14 +84,14 @@ public final class FeaturizeStage {
             return dead(id, value, e);
         } catch (RuntimeException e) {
             // a defect in parse/featurize code, not the input's fault: still no crash, but say so loudly
-            log.error("{} {}: unexpected {} while featurizing", rawTopic, id, e.toString(), e);
+            log.error("{} {}: unexpected {} while featurizing", rawTopic, LogSafe.escape(id), LogSafe.escape(e), e);
             return dead(id, value, new StageException("featurize", "internal_error", e.toString()));
         }
     }
 
     private Outcome dead(String id, byte[] original, StageException e) {
         counters.inc("dlq." + e.stage() + "." + e.code());
-        log.warn("dead letter {} [{}/{}]: {}", id, e.stage(), e.code(), e.getMessage());
+        log.warn("dead letter {} [{}/{}]: {}", LogSafe.escape(id), e.stage(), e.code(), LogSafe.escape(e.getMessage()));
         DeadLetter dl = DeadLetter.newBuilder()
                 .setId(id == null ? "" : id)
                 .setStage(e.stage())

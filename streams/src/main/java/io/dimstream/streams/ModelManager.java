@@ -171,8 +171,18 @@ public final class ModelManager implements AutoCloseable {
             counters.inc("models.ignored.not_promoted");
             return;
         }
-        if (cur != null && v <= cur.version() || v <= 0) {
-            log.debug("model {} v{} is not newer than serving v{}", modelName, v, cur == null ? 0 : cur.version());
+        if (v <= 0) {
+            log.warn("model {} record with version {} ignored (versions start at 1)", modelName, v);
+            counters.inc("models.ignored.bad_version");
+            return;
+        }
+        if (cur != null && v < cur.version()) {
+            log.info("model {} v{} ignored: older than serving v{} (no downgrade)", modelName, v, cur.version());
+            counters.inc("models.ignored.older");
+            return;
+        }
+        if (cur != null && v == cur.version()) {
+            log.debug("model {} v{} already serving", modelName, v);
             return;
         }
         if (v <= highestSeen && cur != null) {

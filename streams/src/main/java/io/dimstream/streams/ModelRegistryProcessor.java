@@ -1,7 +1,13 @@
 package io.dimstream.streams;
 
+import io.dimstream.core.LogSafe;
 import io.dimstream.core.kafka.AvroSerde;
+import io.dimstream.core.kafka.ModelRecords;
 import io.dimstream.schemas.ModelVersion;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -13,7 +19,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Follows {@code models.registry} into the global {@code models} store (every instance sees every
  * model record) and offers each record of the followed model to the {@link ModelManager}, whose
- * loader thread verifies, loads and swaps it. On start, the restored store's latest record is offered.
+ * loader thread verifies, loads and swaps it. Records are keyed per version ({@code name@version},
+ * {@link ModelRecords#registryKey}; plain {@code name} keys of older releases are read too), so the
+ * compacted topic and the restored store hold every version: on start they are offered highest version
+ * first, and the manager serves the highest PROMOTED one that verifies (a rejected newest record falls
+ * back to the one below it; an older record never replaces a newer serving one).
  */
 final class ModelRegistryProcessor implements Processor<String, byte[], Void, Void> {
 
@@ -32,12 +42,19 @@ final class ModelRegistryProcessor implements Processor<String, byte[], Void, Vo
     @Override
     public void init(ProcessorContext<Void, Void> context) {
         store = context.getStateStore(TopologyFactory.MODELS_STORE);
+        List<ModelVersion> restored = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = store.all()) {
             while (it.hasNext()) {
                 var kv = it.next();
-                offer(kv.key, kv.value);
+                decode(kv.key, kv.value).ifPresent(restored::add);
             }
         }
+        restored.sort(Comparator.comparingInt(ModelVersion::getVersion).reversed());
+        if (!restored.isEmpty()) {
+            log.info("model registry: {} record(s) of {} restored (versions {}); offering the highest first",
+                    restored.size(), models.modelName(), restored.stream().map(ModelVersion::getVersion).toList());
+        }
+        restored.forEach(models::offer);
     }
 
     @Override
@@ -54,18 +71,21 @@ final class ModelRegistryProcessor implements Processor<String, byte[], Void, Vo
     }
 
     private void offer(String key, byte[] value) {
-        if (!models.modelName().equals(key)) {
-            return;
+        decode(key, value).ifPresent(models::offer);
+    }
+
+    /** The record, when its key names the followed model and it decodes (else counted and logged). */
+    private Optional<ModelVersion> decode(String key, byte[] value) {
+        if (key == null || value == null || !models.modelName().equals(ModelRecords.modelNameOfKey(key))) {
+            return Optional.empty();
         }
-        ModelVersion mv;
         try {
-            mv = serde.fromBytes(value);
+            return Optional.of(serde.fromBytes(value));
         } catch (RuntimeException e) {
             counters.inc("models.rejected.undecodable");
             counters.inc("models.rejected");
-            log.warn("model record for {} rejected (undecodable): {}", key, e.getMessage());
-            return;
+            log.warn("model record for {} rejected (undecodable): {}", LogSafe.escape(key), LogSafe.escape(e.getMessage()));
+            return Optional.empty();
         }
-        models.offer(mv);
     }
 }

@@ -1,12 +1,10 @@
 package io.dimstream.ingest.file;
 
-import io.dimstream.core.cif.CifException;
 import io.dimstream.core.cif.CifParser;
-import io.dimstream.core.cif.CifWriter;
-import io.dimstream.core.crystal.Structure;
 import io.dimstream.core.io.CifInputs;
 import io.dimstream.core.io.RawCif;
 import io.dimstream.ingest.BadRecord;
+import io.dimstream.ingest.CifRecords;
 import io.dimstream.ingest.IngestException;
 import io.dimstream.ingest.IngestSource;
 import io.dimstream.ingest.SourceBatch;
@@ -32,6 +30,12 @@ import java.util.stream.Stream;
  * is produced with its original text; a file with several data blocks becomes one P1 CIF per block
  * ({@code id#block}).
  *
+ * <p>In a folder, a symbolic link is read only when it points inside the folder (unless
+ * {@code allowOutsideLinks}); a link outside ({@code cif.outside_link}), a dangling link
+ * ({@code cif.dangling_link}) and an entry that cannot be read are bad records, each reported once per
+ * process (a {@code --follow} poll does not repeat them). A file over the input limit is a bad record
+ * {@code cif.too_large}.
+ *
  * <p>Files are visited in (modification time, path) order and the watermark is the last file finished,
  * so a re-run (or each {@code --follow} poll, which rescans the folders) reads only files that are new or
  * were modified since. Files modified less than {@code settle} ago are left for the next poll (they may
@@ -42,6 +46,11 @@ public final class FileSource implements IngestSource {
     private final int batchSize;
     private final long settleMillis;
     private final CifParser parser = new CifParser();
+    private static final java.util.regex.Pattern CSV_ROW = java.util.regex.Pattern.compile("(?s).*:row [0-9]+");
+    private final boolean allowOutsideLinks;
+    /** Folder entries not read (links, unreadable entries), each reported once per process. */
+    private final java.util.Set<String> reportedSkips = new java.util.HashSet<>();
+    private final List<BadRecord> skipped = new ArrayList<>();
 
     private Watermark position = Watermark.NONE;
     private List<FileEntry> pending;
@@ -53,9 +62,18 @@ public final class FileSource implements IngestSource {
     }
 
     public FileSource(List<Path> inputs, int batchSize, long settleMillis) {
+        this(inputs, batchSize, settleMillis, false);
+    }
+
+    /**
+     * @param allowOutsideLinks also read symbolic links in a folder that point outside it (by default they
+     *                          are bad records, {@code cif.outside_link}, and not read)
+     */
+    public FileSource(List<Path> inputs, int batchSize, long settleMillis, boolean allowOutsideLinks) {
         this.inputs = List.copyOf(inputs);
         this.batchSize = batchSize;
         this.settleMillis = settleMillis;
+        this.allowOutsideLinks = allowOutsideLinks;
     }
 
     @Override
@@ -68,6 +86,7 @@ public final class FileSource implements IngestSource {
     public void start(Watermark from) {
         position = from == null ? Watermark.NONE : from;
         pending = null;
+        finishFile(); // a restart (after a failed batch) re-opens the file from its start, not mid-CSV
     }
 
     @Override
@@ -84,10 +103,18 @@ public final class FileSource implements IngestSource {
             }
             List<Path> files = new ArrayList<>();
             if (Files.isDirectory(in)) {
-                try (Stream<Path> walk = Files.walk(in)) {
-                    walk.filter(Files::isRegularFile).filter(FileSource::accepted).forEach(files::add);
-                } catch (IOException | UncheckedIOException e) {
+                List<CifInputs.Listed> listed;
+                try {
+                    listed = CifInputs.list(in, FileSource::accepted, allowOutsideLinks);
+                } catch (CifInputs.InputException e) {
                     throw new IngestException("file.io", in + ": cannot list: " + e.getMessage(), e);
+                }
+                for (CifInputs.Listed l : listed) {
+                    if (l.ok()) {
+                        files.add(l.path());
+                    } else if (reportedSkips.add(l.skipped().code() + " " + l.path())) {
+                        skipped.add(new BadRecord(l.path().toString(), l.skipped().code(), l.skipped().getMessage()));
+                    }
                 }
             } else {
                 files.add(in);
@@ -122,7 +149,8 @@ public final class FileSource implements IngestSource {
             fileIndex = 0;
         }
         List<SourceRecord> records = new ArrayList<>();
-        List<BadRecord> bad = new ArrayList<>();
+        List<BadRecord> bad = new ArrayList<>(skipped);
+        skipped.clear();
         while (fileIndex < pending.size() && records.size() + bad.size() < batchSize) {
             FileEntry f = pending.get(fileIndex);
             try {
@@ -144,7 +172,10 @@ public final class FileSource implements IngestSource {
                 }
             } catch (IOException | UncheckedIOException e) {
                 finishFile();
-                bad.add(new BadRecord(f.path().toString(), "file.io", e.getMessage()));
+                IOException cause = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
+                bad.add(new BadRecord(f.path().toString(), cause instanceof CifInputs.InputException ie ? ie.code() : "file.io",
+                        cause instanceof CifInputs.InputException ? cause.getMessage()
+                                : cause.getClass().getSimpleName() + ": " + e.getMessage()));
                 position = Watermark.of("mtime", Long.toString(f.mtime()), "path", f.path().toString());
                 fileIndex++;
                 return batch(records, bad, position);
@@ -170,25 +201,11 @@ public final class FileSource implements IngestSource {
     }
 
     private void convert(RawCif raw, List<SourceRecord> records, List<BadRecord> bad) {
-        List<Structure> structures;
-        try {
-            structures = CifInputs.parse(raw, parser);
-        } catch (CifException e) {
-            bad.add(new BadRecord(raw.origin(), e.code(), e.getMessage()));
-            return;
-        } catch (RuntimeException e) {
-            bad.add(new BadRecord(raw.origin(), "cif.invalid", String.valueOf(e.getMessage())));
-            return;
-        }
         Map<String, String> md = new LinkedHashMap<>();
         md.put("origin", raw.origin());
-        if (structures.size() == 1) {
-            records.add(new SourceRecord(raw.id(), "cif", raw.text(), md));
-        } else {
-            for (Structure s : structures) {
-                records.add(new SourceRecord(s.id(), "cif", CifWriter.write(s), md));
-            }
-        }
+        // a CSV row's origin is "file:row N": name its id too, so the operator can find it
+        String where = CSV_ROW.matcher(raw.origin()).matches() ? raw.origin() + " id " + raw.id() : raw.origin();
+        CifRecords.convert(raw.id(), raw.text(), where, md, parser, records, bad);
     }
 
     @Override

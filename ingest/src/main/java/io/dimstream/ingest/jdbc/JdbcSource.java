@@ -1,6 +1,8 @@
 package io.dimstream.ingest.jdbc;
 
+import io.dimstream.core.cif.CifParser;
 import io.dimstream.ingest.BadRecord;
+import io.dimstream.ingest.CifRecords;
 import io.dimstream.ingest.IngestException;
 import io.dimstream.ingest.IngestSource;
 import io.dimstream.ingest.SourceBatch;
@@ -33,7 +35,13 @@ import org.slf4j.LoggerFactory;
  *  ORDER BY change, id LIMIT :batch
  * </pre>
  *
- * so rows sharing a change value are never skipped, however the batches cut them. The watermark is the
+ * so rows sharing a change value are never skipped, however the batches cut them. The first query of each
+ * pass (a start, a restart, every {@code --follow} poll) uses {@code change >= :c} instead: it re-reads the
+ * rows that share the watermark's change value, so a row committed later with exactly that value and an id
+ * below the watermark's is read too (the content-hash check drops the repeats, counted as unchanged). The
+ * cost is re-reading those rows once per pass: one row when change values are distinct, all rows of a bulk
+ * load that share one timestamp. Every row is parsed first ({@link CifRecords}): an unusable CIF is a bad
+ * record with the parser's code, never a record. The watermark is the
  * (change, id) of the last row of a batch, kept with its SQL type (timestamp, timestamptz, date, integer,
  * numeric or text) so it binds back exactly (timestamps to the microsecond). Rows with a NULL id or change
  * value cannot be placed in the keyset and are not read; a NULL or blank CIF is reported as a bad record.
@@ -47,7 +55,10 @@ public final class JdbcSource implements IngestSource {
 
     private final JdbcSourceConfig cfg;
     private Connection conn;
+    private final CifParser parser = new CifParser();
     private Watermark position = Watermark.NONE;
+    /** True for the first query of a pass: it re-reads the rows sharing the watermark's change value. */
+    private boolean passStart = true;
     private long remaining = -1;
 
     public JdbcSource(JdbcSourceConfig cfg) {
@@ -64,12 +75,13 @@ public final class JdbcSource implements IngestSource {
         u = u.replaceAll("//[^/@]*@", "//");
         String what = cfg.table() != null ? cfg.table()
                 : "query:" + io.dimstream.ingest.ContentHash.of("sql", cfg.query()).substring(0, 12);
-        return u + "#" + what;
+        return u + "#" + what + (cfg.idPrefix().isEmpty() ? "" : ";id_prefix=" + cfg.idPrefix());
     }
 
     @Override
     public void start(Watermark from) throws IngestException {
         this.position = from == null ? Watermark.NONE : from;
+        this.passStart = true;
         connection();
         remaining = countRemaining();
     }
@@ -99,20 +111,29 @@ public final class JdbcSource implements IngestSource {
         return cfg.table() != null ? cfg.table() + " src" : "(" + cfg.query() + ") src";
     }
 
+    /**
+     * The keyset condition. The first query of a pass takes every row from the watermark's change value
+     * on ({@code change >= :c}): rows committed later with exactly that value but a smaller id would be
+     * invisible to the strict keyset. Within a pass, the strict keyset pages on.
+     */
     private String where() {
         String c = "src." + cfg.changeColumn();
         String i = "src." + cfg.idColumn();
         String base = " WHERE " + c + " IS NOT NULL AND " + i + " IS NOT NULL";
-        return position.isNone() ? base : base + " AND (" + c + " > ? OR (" + c + " = ? AND " + i + " > ?))";
+        if (position.isNone()) {
+            return base;
+        }
+        return passStart ? base + " AND " + c + " >= ?" : base + " AND (" + c + " > ? OR (" + c + " = ? AND " + i + " > ?))";
     }
 
     private void bindPosition(PreparedStatement ps) throws SQLException, IngestException {
         if (!position.isNone()) {
             Object change = decode(position.get("change_type"), position.get("change"));
-            Object id = decode(position.get("id_type"), position.get("id"));
             ps.setObject(1, change);
-            ps.setObject(2, change);
-            ps.setObject(3, id);
+            if (!passStart) {
+                ps.setObject(2, change);
+                ps.setObject(3, decode(position.get("id_type"), position.get("id")));
+            }
         }
     }
 
@@ -138,6 +159,7 @@ public final class JdbcSource implements IngestSource {
         List<SourceRecord> records = new ArrayList<>();
         List<BadRecord> bad = new ArrayList<>();
         Watermark last = position;
+        int n = 0;
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             bindPosition(ps);
             try (ResultSet rs = ps.executeQuery()) {
@@ -145,6 +167,7 @@ public final class JdbcSource implements IngestSource {
                 String idType = typeOf(md, 1);
                 String changeType = typeOf(md, 3);
                 while (rs.next()) {
+                    n++;
                     String id = encode(idType, rs, 1);
                     String change = encode(changeType, rs, 3);
                     last = Watermark.of("change", change, "change_type", changeType, "id", id, "id_type", idType);
@@ -157,15 +180,15 @@ public final class JdbcSource implements IngestSource {
                     Map<String, String> meta = new LinkedHashMap<>();
                     meta.put("jdbc_id", id);
                     meta.put(cfg.changeColumn(), change);
-                    records.add(new SourceRecord(cfg.idPrefix() + id, "cif", cif, meta));
+                    CifRecords.convert(cfg.idPrefix() + id, cif, where, meta, parser, records, bad);
                 }
             }
         } catch (SQLException e) {
             closeQuietly();
             throw new IngestException("jdbc.query", key() + ": query failed: " + oneLine(e.getMessage()), e);
         }
-        int n = records.size() + bad.size();
         position = last;
+        passStart = n < cfg.batchSize(); // caught up: the next call starts a new pass
         if (remaining >= 0) {
             remaining = Math.max(0, remaining - n);
         }

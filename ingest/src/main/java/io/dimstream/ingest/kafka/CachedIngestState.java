@@ -3,6 +3,7 @@ package io.dimstream.ingest.kafka;
 import io.dimstream.ingest.IngestState;
 import io.dimstream.ingest.Watermark;
 import io.dimstream.schemas.IngestWatermark;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -17,6 +18,8 @@ abstract class CachedIngestState implements IngestState {
     protected final Map<String, IngestWatermark> watermarks = new ConcurrentHashMap<>();
     protected final Map<String, String> hashes = new ConcurrentHashMap<>();
     protected final Map<String, String> pending = new LinkedHashMap<>();
+    /** The value each pending key had before (null: none), to undo a batch that was not committed. */
+    private final Map<String, String> before = new HashMap<>();
 
     @Override
     public Optional<Watermark> watermark(String sourceKey) {
@@ -37,7 +40,34 @@ abstract class CachedIngestState implements IngestState {
 
     @Override
     public synchronized void putContentHash(String id, String sha256) {
-        hashes.put(id, sha256);
+        String old = hashes.put(id, sha256);
+        if (!pending.containsKey(id)) {
+            before.put(id, old);
+        }
         pending.put(id, sha256);
+    }
+
+    /** Forgets the hashes put since the last commit (their batch was not produced). */
+    protected synchronized void rollbackHashes() {
+        for (Map.Entry<String, String> e : before.entrySet()) {
+            if (e.getValue() == null) {
+                hashes.remove(e.getKey());
+            } else {
+                hashes.put(e.getKey(), e.getValue());
+            }
+        }
+        before.clear();
+        pending.clear();
+    }
+
+    /** Subclasses call this once the pending hashes are durable. */
+    protected synchronized void pendingCommitted() {
+        before.clear();
+        pending.clear();
+    }
+
+    @Override
+    public void rollback() {
+        rollbackHashes();
     }
 }

@@ -172,7 +172,7 @@ public final class KafkaIngestState extends CachedIngestState {
         if (failed.get() != null) {
             throw new IllegalStateException("cannot store content hashes: " + failed.get().getMessage(), failed.get());
         }
-        pending.clear();
+        pendingCommitted();
         IngestWatermark prev = watermarks.get(sourceKey);
         Map<String, String> pos = watermark != null ? new TreeMap<>(watermark.position())
                 : prev != null ? prev.getPosition() : Map.of();

@@ -1,7 +1,9 @@
 package io.dimstream.ingest.kafka;
 
+import io.dimstream.core.LogSafe;
 import io.dimstream.core.kafka.AvroSerde;
 import io.dimstream.ingest.ContentHash;
+import io.dimstream.ingest.RecordLimit;
 import io.dimstream.ingest.SubmissionSink;
 import io.dimstream.ingest.Watermark;
 import io.dimstream.schemas.CrystalSubmission;
@@ -11,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -41,7 +44,10 @@ public final class TransactionalKafkaIngest extends CachedIngestState implements
     private final AvroSerde<CrystalSubmission> subSerde = AvroSerde.of(CrystalSubmission.class);
     private final AvroSerde<Label> labelSerde = AvroSerde.of(Label.class);
     private final AvroSerde<IngestWatermark> wmSerde = AvroSerde.of(IngestWatermark.class);
+    private final RecordLimit limit;
+    private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
     private boolean inTransaction;
+    private boolean closed;
 
     /**
      * @param ownerKey the source key (or any stable name of this ingester): it names the transactional.id
@@ -57,6 +63,7 @@ public final class TransactionalKafkaIngest extends CachedIngestState implements
         // initTransactions first: it fences an older ingester of the same source and aborts its open
         // transaction, so the state read below is final
         this.producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+        this.limit = IngestKafka.recordLimit(clientProps, rawTopic);
         KafkaIngestState.ensureTopics(clientProps, watermarkTopic, hashTopic, hashPartitions);
         producer.initTransactions();
         KafkaIngestState.loadState(clientProps, watermarkTopic, hashTopic, watermarks, hashes);
@@ -81,14 +88,33 @@ public final class TransactionalKafkaIngest extends CachedIngestState implements
 
     @Override
     public void submit(CrystalSubmission s) {
-        begin();
-        producer.send(new ProducerRecord<>(rawTopic, s.getId(), subSerde.toBytes(s)));
+        byte[] value = subSerde.toBytes(s);
+        limit.check(s.getId(), value); // before the send: a refused send would doom the whole transaction
+        send(rawTopic, s.getId(), value);
     }
 
     @Override
     public void submitLabel(Label l) {
+        send(labelsTopic, l.getId() + "/" + l.getProperty(), labelSerde.toBytes(l));
+    }
+
+    private void send(String topic, String key, byte[] value) {
         begin();
-        producer.send(new ProducerRecord<>(labelsTopic, l.getId() + "/" + l.getProperty(), labelSerde.toBytes(l)));
+        producer.send(new ProducerRecord<>(topic, key, value), (md, e) -> {
+            if (e != null) {
+                sendFailure.compareAndSet(null, new KafkaSubmissionSink.SendFailure(topic, key, e));
+            }
+        });
+    }
+
+    @Override
+    public String rawTopic() {
+        return rawTopic;
+    }
+
+    /** The largest record this sink sends (see {@link IngestKafka#recordLimit}). */
+    public RecordLimit recordLimit() {
+        return limit;
     }
 
     /** Sends are flushed by the commit; nothing is durable before it. */
@@ -106,6 +132,8 @@ public final class TransactionalKafkaIngest extends CachedIngestState implements
         }
         IngestWatermark w = null;
         try {
+            producer.flush(); // every send of the batch has completed and called back
+            failIfASendFailed();
             begin();
             for (Map.Entry<String, String> e : pending.entrySet()) {
                 producer.send(new ProducerRecord<>(hashTopic, e.getKey(), e.getValue().getBytes(StandardCharsets.UTF_8)));
@@ -120,28 +148,60 @@ public final class TransactionalKafkaIngest extends CachedIngestState implements
             producer.commitTransaction();
             inTransaction = false;
         } catch (KafkaException e) {
-            inTransaction = false;
-            try {
-                producer.abortTransaction();
-            } catch (KafkaException ignored) {
-                // fenced or fatal: nothing to abort from here
-            }
-            throw new IllegalStateException("committing the ingest transaction failed (the batch will be re-read): " + e.getMessage(), e);
+            Exception failedSend = sendFailure.getAndSet(null);
+            abortQuietly();
+            rollbackHashes();
+            throw failedSend != null ? aborted(failedSend.getMessage(), failedSend.getCause())
+                    : aborted(e.getClass().getSimpleName() + ": " + LogSafe.escape(e.getMessage()), e);
         }
-        pending.clear();
+        pendingCommitted();
         if (w != null) {
             watermarks.put(sourceKey, w);
         }
     }
 
-    @Override
-    public void close() {
-        try {
-            if (inTransaction) {
-                producer.abortTransaction(); // an uncommitted batch is re-read next time
+    /** A record of the batch was refused: the transaction can only be aborted; the error says which and why. */
+    private void failIfASendFailed() {
+        Exception failedSend = sendFailure.getAndSet(null);
+        if (failedSend != null) {
+            abortQuietly();
+            rollbackHashes();
+            throw aborted(failedSend.getMessage(), failedSend.getCause());
+        }
+    }
+
+    private static IllegalStateException aborted(String why, Throwable cause) {
+        return new IllegalStateException("the ingest transaction was aborted (the batch will be re-read): " + why, cause);
+    }
+
+    private void abortQuietly() {
+        if (inTransaction) {
+            inTransaction = false;
+            try {
+                producer.abortTransaction();
+            } catch (KafkaException e) {
+                LOG.debug("abort: {}", e.toString()); // fenced or fatal: nothing to abort from here
             }
-        } catch (KafkaException e) {
-            LOG.debug("abort on close: {}", e.getMessage());
+        }
+    }
+
+    /** Aborts the open transaction and forgets the hashes put since the last commit. */
+    @Override
+    public synchronized void rollback() {
+        abortQuietly();
+        sendFailure.set(null);
+        rollbackHashes();
+    }
+
+    /** Sink and state are one object: closing it twice (as sink and as state) closes the producer once. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            abortQuietly(); // an uncommitted batch is re-read next time
         } finally {
             producer.close();
         }

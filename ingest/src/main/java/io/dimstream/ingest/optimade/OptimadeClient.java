@@ -2,6 +2,7 @@ package io.dimstream.ingest.optimade;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dimstream.core.LogSafe;
 import io.dimstream.ingest.IngestException;
 import java.io.IOException;
 import java.net.URI;
@@ -85,7 +86,7 @@ public final class OptimadeClient {
                     throw new IngestException("optimade.http_status", uri + ": HTTP " + sc + " " + errorDetail(resp.body()));
                 }
             } catch (IOException e) {
-                last = new IngestException("optimade.io", uri + ": " + e.getClass().getSimpleName() + " " + oneLine(e.getMessage()), e);
+                last = new IngestException("optimade.io", uri + ": " + describe(uri, e), e);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IngestException("optimade.interrupted", uri + ": interrupted");
@@ -95,7 +96,7 @@ public final class OptimadeClient {
                 if (wait.compareTo(maxDelay) > 0) {
                     wait = maxDelay;
                 }
-                LOG.info("{}; retry {}/{} in {} ms", last.getMessage(), attempt + 1, maxAttempts - 1, wait.toMillis());
+                LOG.info("{}; retry {}/{} in {} ms", LogSafe.escape(last.getMessage()), attempt + 1, maxAttempts - 1, wait.toMillis());
                 retries++;
                 try {
                     sleeper.sleep(wait);
@@ -106,6 +107,30 @@ public final class OptimadeClient {
             }
         }
         throw new IngestException(last.code(), last.getMessage() + " (gave up after " + maxAttempts + " attempts)", last.getCause());
+    }
+
+    /**
+     * A connection failure in words: the exception class, what it says (or its causes say; the JDK's
+     * {@code ConnectException} often has no message) and the host, e.g. {@code ConnectException: cannot
+     * connect to 127.0.0.1:1 (Connection refused)}.
+     */
+    static String describe(URI uri, IOException e) {
+        String detail = null;
+        for (Throwable t = e; t != null && detail == null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                detail = t == e ? oneLine(t.getMessage()) : t.getClass().getSimpleName() + ": " + oneLine(t.getMessage());
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        String host = uri.getHost() == null ? String.valueOf(uri.getAuthority())
+                : uri.getHost() + (uri.getPort() >= 0 ? ":" + uri.getPort() : "");
+        String what = e instanceof java.net.ConnectException ? "cannot connect to " + host
+                : e instanceof java.net.http.HttpTimeoutException ? "no response from " + host + " in time"
+                : e instanceof java.net.UnknownHostException ? "unknown host " + host
+                : "I/O error talking to " + host;
+        return e.getClass().getSimpleName() + ": " + what + (detail == null ? "" : " (" + detail + ")");
     }
 
     private Duration backoff(int attempt) {

@@ -54,26 +54,68 @@ public final class OptimadeSource implements IngestSource {
     private boolean inPass;
 
     /**
-     * @param baseUrl   provider base URL (without {@code /v1}), e.g. {@code https://optimade.materialsproject.org}
+     * @param baseUrl   provider base URL, e.g. {@code https://optimade.materialsproject.org}; a trailing
+     *                  {@code /v1}, {@code /v1/structures} or slash is accepted ({@link #normalizeBaseUrl})
      * @param filter    an extra OPTIMADE filter ANDed to the watermark filter, or null
      * @param pageLimit page size to request
      * @param idPrefix  prepended to OPTIMADE ids to make the Kafka key (e.g. {@code "cod-"}), or ""
      */
     public OptimadeSource(String baseUrl, String filter, int pageLimit, String idPrefix, OptimadeClient client) {
-        String b = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
-        if (b.endsWith("/v1")) {
-            b = b.substring(0, b.length() - 3);
-        }
-        this.baseUrl = b;
+        this.baseUrl = normalizeBaseUrl(baseUrl);
         this.userFilter = filter == null || filter.isBlank() ? null : filter.trim();
         this.pageLimit = pageLimit;
         this.idPrefix = idPrefix == null ? "" : idPrefix;
         this.client = client;
     }
 
+    /**
+     * The provider base URL in one form, so that every spelling of the same source has the same key and
+     * requests: surrounding blanks, a query or fragment, trailing slashes and a trailing {@code /v1},
+     * {@code /v1/structures} or {@code /structures} (any version {@code /vN[.N…]}) are removed, and the
+     * scheme and host are lower-cased. {@code https://x.org/optimade/v1/structures/} →
+     * {@code https://x.org/optimade}.
+     */
+    public static String normalizeBaseUrl(String url) {
+        String b = url.trim();
+        int cut = b.indexOf('#');
+        if (cut >= 0) {
+            b = b.substring(0, cut);
+        }
+        cut = b.indexOf('?');
+        if (cut >= 0) {
+            b = b.substring(0, cut);
+        }
+        b = stripSlashes(b);
+        if (b.endsWith("/structures")) {
+            b = stripSlashes(b.substring(0, b.length() - "/structures".length()));
+        }
+        b = stripSlashes(b.replaceFirst("/v[0-9]+(\\.[0-9]+)*$", ""));
+        int scheme = b.indexOf("://");
+        if (scheme > 0) {
+            int hostEnd = b.indexOf('/', scheme + 3);
+            hostEnd = hostEnd < 0 ? b.length() : hostEnd;
+            b = b.substring(0, hostEnd).toLowerCase(java.util.Locale.ROOT) + b.substring(hostEnd);
+        }
+        return b;
+    }
+
+    private static String stripSlashes(String s) {
+        int end = s.length();
+        while (end > 0 && s.charAt(end - 1) == '/') {
+            end--;
+        }
+        return s.substring(0, end);
+    }
+
+    /** The normalized base URL ({@link #normalizeBaseUrl}). */
+    public String baseUrl() {
+        return baseUrl;
+    }
+
     @Override
     public String key() {
-        return "optimade:" + baseUrl + (userFilter == null ? "" : "?filter=" + userFilter);
+        return "optimade:" + baseUrl + (userFilter == null ? "" : "?filter=" + userFilter)
+                + (idPrefix.isEmpty() ? "" : ";id_prefix=" + idPrefix);
     }
 
     @Override

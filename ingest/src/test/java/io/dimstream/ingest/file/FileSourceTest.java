@@ -59,7 +59,7 @@ class FileSourceTest {
         assertTrue(s.badByType().keySet().iterator().next().startsWith("cif."), s.badByType().toString());
         Set<String> ids = sink.submissions().stream().map(CrystalSubmission::getId).collect(Collectors.toSet());
         assertEquals(rows.stream().map(TestData.Row::id).collect(Collectors.toSet()), ids);
-        assertEquals(csv.toAbsolutePath().toString(), state.watermark(src.key()).orElseThrow().get("path"));
+        assertEquals(csv.toAbsolutePath().toString(), state.watermark(io.dimstream.ingest.Ingestor.stateKey(src.key(), "crystals.raw")).orElseThrow().get("path"));
 
         // next poll: only a new file is read
         Path extra = cifs.resolve("extra.cif");
@@ -70,6 +70,91 @@ class FileSourceTest {
         CrystalSubmission last = sink.submissions().get(sink.submissions().size() - 1);
         assertEquals("extra", last.getId());
         assertTrue(last.getMetadata().get("origin").endsWith("extra.cif"));
+    }
+
+    /** Keeps submissions only when a flush succeeds; the n-th flush fails (a broker refusing a batch). */
+    static final class FailingFlushSink implements io.dimstream.ingest.SubmissionSink {
+        final List<CrystalSubmission> durable = new java.util.ArrayList<>();
+        private final List<CrystalSubmission> sent = new java.util.ArrayList<>();
+        private int flushes;
+        private final int failAt;
+
+        FailingFlushSink(int failAt) {
+            this.failAt = failAt;
+        }
+
+        @Override
+        public void submit(CrystalSubmission s) {
+            sent.add(s);
+        }
+
+        @Override
+        public String rawTopic() {
+            return "crystals.raw";
+        }
+
+        @Override
+        public void flush() {
+            if (++flushes == failAt) {
+                sent.clear(); // the batch is lost on the broker side (aborted transaction)
+                throw new IllegalStateException("producing mp-x to crystals.raw failed: RecordTooLargeException: boom");
+            }
+            durable.addAll(sent);
+            sent.clear();
+        }
+    }
+
+    @Test
+    void aBatchThatCannotBeProducedIsReadAgainOnTheNextPassNotSkipped() throws Exception {
+        Path csv = dir.resolve("sample.csv");
+        try (InputStream in = getClass().getResourceAsStream("/mp_sample.csv")) {
+            Files.copy(in, csv);
+        }
+        FailingFlushSink sink = new FailingFlushSink(2);
+        InMemoryIngestState state = new InMemoryIngestState();
+        Ingestor ing = new Ingestor(new FileSource(List.of(csv), 5, 0), sink, state, null);
+        io.dimstream.ingest.IngestException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.dimstream.ingest.IngestException.class, ing::runOnce);
+        assertEquals(Ingestor.PRODUCE_FAILED, e.code());
+        assertTrue(e.getMessage().contains("RecordTooLargeException: boom"), e.getMessage());
+        assertEquals(5, sink.durable.size(), "the first batch was produced, the second failed");
+        // the next pass (as --follow does) restarts from the stored watermark: rows 6-12 are produced now
+        IngestStats again = ing.runOnce();
+        assertEquals(12, sink.durable.stream().map(CrystalSubmission::getId).distinct().count());
+        assertEquals(12, sink.durable.size(), "each row exactly once");
+        assertEquals(5, again.unchanged(), "the first batch is re-read and found unchanged");
+    }
+
+    @Test
+    void linksOutsideTheFolderDanglingLinksAndOversizeFilesAreBadRecordsReportedOnce() throws Exception {
+        List<TestData.Row> rows = TestData.mpSample();
+        Path in = Files.createDirectories(dir.resolve("in"));
+        Files.writeString(in.resolve("a.cif"), rows.get(0).cif());
+        Path secret = Files.writeString(dir.resolve("secret.cif"), rows.get(1).cif()); // outside the ingested folder
+        Files.createSymbolicLink(in.resolve("passwd.cif"), secret);
+        Files.createSymbolicLink(in.resolve("gone.cif"), in.resolve("deleted.cif"));
+        Files.createSymbolicLink(in.resolve("inside.cif"), in.resolve("a.cif"));
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(in.resolve("huge.cif").toFile(), "rw")) {
+            f.setLength(io.dimstream.core.io.CifInputs.MAX_FILE_BYTES + 1);
+        }
+        Files.writeString(in.resolve("z.cif"), rows.get(2).cif());
+
+        CollectingSink sink = new CollectingSink();
+        Ingestor ing = new Ingestor(new FileSource(List.of(in), 10, 0), sink, new InMemoryIngestState(), null);
+        IngestStats s = ing.runOnce();
+        assertEquals(Set.of("a", "inside", "z"), sink.submissions().stream().map(CrystalSubmission::getId).collect(Collectors.toSet()),
+                "the link to a file outside the folder is not read; the link inside is");
+        assertEquals(Map.of("cif.outside_link", 1L, "cif.dangling_link", 1L, "cif.too_large", 1L), s.badByType());
+        assertEquals(3, s.read());
+        // a later poll does not report the same entries again
+        IngestStats s2 = ing.runOnce();
+        assertEquals(3, s2.bad(), "still 3 bad records over both passes");
+        assertEquals(3, s2.read());
+
+        CollectingSink allowed = new CollectingSink();
+        IngestStats a = new Ingestor(new FileSource(List.of(in), 10, 0, true), allowed, new InMemoryIngestState(), null).runOnce();
+        assertTrue(allowed.submissions().stream().anyMatch(x -> x.getId().equals("passwd")), "followed when allowed");
+        assertEquals(Map.of("cif.dangling_link", 1L, "cif.too_large", 1L), a.badByType());
     }
 
     @Test

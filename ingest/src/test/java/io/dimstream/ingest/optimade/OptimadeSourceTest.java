@@ -71,7 +71,7 @@ class OptimadeSourceTest {
         assertTrue(server.requests().get(0).contains("response_fields="));
         assertFalse(server.requests().get(0).contains("filter="), "first pass has no watermark filter");
         // the watermark is the largest (last_modified, id): cod-1501508 < mp-188 < mp-189 at 2020-01-05
-        assertEquals(Watermark.of("last_modified", "2020-01-05T00:00:00Z", "id", "mp-189"), state.watermark(src.key()).orElseThrow());
+        assertEquals(Watermark.of("last_modified", "2020-01-05T00:00:00Z", "id", "mp-189"), state.watermark(io.dimstream.ingest.Ingestor.stateKey(src.key(), "crystals.raw")).orElseThrow());
         CrystalSubmission s = byId(sink).get("mp-170");
         assertEquals("cif", s.getFormat());
         assertEquals("2020-01-01T00:00:00Z", s.getMetadata().get("last_modified"));
@@ -137,7 +137,7 @@ class OptimadeSourceTest {
         assertEquals(List.of(changed.get("id").asText(), "mp-9999"), last2);
         assertEquals(1, stats.unchanged(), "the re-touched structure has the same content");
         assertEquals(Watermark.of("last_modified", "2020-02-02T00:00:00Z", "id", touched.get("id").asText()),
-                state.watermark(src.key()).orElseThrow());
+                state.watermark(io.dimstream.ingest.Ingestor.stateKey(src.key(), "crystals.raw")).orElseThrow());
     }
 
     @Test
@@ -197,6 +197,44 @@ class OptimadeSourceTest {
                 () -> new Ingestor(source(20), new CollectingSink(), new InMemoryIngestState(), null).runOnce());
         assertEquals("optimade.http_status", e.code());
         assertTrue(e.getMessage().contains("gave up after 4 attempts"), e.getMessage());
+    }
+
+    @Test
+    void everySpellingOfTheBaseUrlIsOneSourceWithTheSameRequests() throws Exception {
+        String base = server.baseUrl();
+        List<String> forms = List.of(base, base + "/", base + "/v1", base + "/v1/", base + "/v1/structures",
+                base + "/v1/structures/", " " + base + "/v1/structures?page_limit=5 ");
+        InMemoryIngestState state = new InMemoryIngestState();
+        CollectingSink sink = new CollectingSink();
+        String key = null;
+        for (String form : forms) {
+            OptimadeSource src = new OptimadeSource(form, null, 20, "", client);
+            assertEquals(base, src.baseUrl(), form);
+            key = key == null ? src.key() : key;
+            assertEquals(key, src.key(), form + " is the same source");
+            new Ingestor(src, sink, state, null).runOnce();
+        }
+        assertEquals(9, sink.submissions().size(), "the later spellings resume from the first one's watermark");
+        assertTrue(server.requests().stream().allMatch(r -> r.startsWith("/v1/structures?")), server.requests().toString());
+        assertEquals("https://x.org/optimade", OptimadeSource.normalizeBaseUrl("HTTPS://X.org/optimade/v1.2/structures//"));
+        assertEquals(key + ";id_prefix=mp:", new OptimadeSource(base, null, 20, "mp:", client).key(), "the prefix is part of the key");
+    }
+
+    @Test
+    void aConnectionFailureSaysWhatAndWhere() throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort(); // closed again: nothing listens there
+        }
+        OptimadeClient once = new OptimadeClient(2, Duration.ofMillis(1), Duration.ofMillis(1), Duration.ofSeconds(5), sleeps::add);
+        IngestException e = assertThrows(IngestException.class, () -> new Ingestor(
+                new OptimadeSource("http://127.0.0.1:" + port + "/v1/structures", null, 20, "", once),
+                new CollectingSink(), new InMemoryIngestState(), null).runOnce());
+        assertEquals("optimade.io", e.code());
+        assertTrue(e.getMessage().startsWith("http://127.0.0.1:" + port + "/v1/structures?page_limit=20&"), e.getMessage());
+        assertTrue(e.getMessage().contains(": ConnectException: cannot connect to 127.0.0.1:" + port), e.getMessage());
+        assertTrue(e.getMessage().endsWith("(gave up after 2 attempts)"), e.getMessage());
+        assertFalse(e.getMessage().contains("  "), "no empty exception text: " + e.getMessage());
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.dimstream.trainer.data;
 
+import io.dimstream.core.LogSafe;
 import io.dimstream.core.cif.CifException;
 import io.dimstream.core.crystal.Structure;
 import io.dimstream.core.featurize.FeaturizedCrystal;
@@ -61,13 +62,13 @@ public record Corpus(List<FeaturizedCrystal> crystals, int failed) {
                         got.add(f.featurize(st, st.id(), raw.origin()));
                     } catch (FeaturizerException e) {
                         if (failed.getAndIncrement() < 20) {
-                            LOG.warn("{}: {}: {}", st.id(), e.code(), firstLine(e.getMessage()));
+                            LOG.warn("{}: {}: {}", LogSafe.escape(st.id()), e.code(), LogSafe.escape(firstLine(e.getMessage())));
                         }
                     }
                 }
             } catch (CifException e) {
                 if (failed.getAndIncrement() < 20) {
-                    LOG.warn("{}: {}", raw.id(), firstLine(e.getMessage()));
+                    LOG.warn("{}: {}", LogSafe.escape(raw.id()), LogSafe.escape(firstLine(e.getMessage())));
                 }
             }
             return got.stream();

@@ -1,5 +1,6 @@
 package io.dimstream.trainer.service;
 
+import io.dimstream.core.LogSafe;
 import io.dimstream.core.featurize.FeaturizedCrystal;
 import io.dimstream.core.featurize.SiteNetFeaturizer;
 import io.dimstream.trainer.BaseModel;
@@ -97,6 +98,10 @@ public final class TrainerService implements AutoCloseable {
             }
         }
         this.lease = new LeaseKeeper(cfg.clientProperties(), cfg.getString(TrainerConfig.LEASE_TOPIC), modelName);
+        // ONNX Runtime registers a JVM shutdown hook when its environment is first created; created lazily
+        // during a round that a SIGTERM interrupts, that registration throws "Shutdown in progress" and the
+        // round is lost. Created here, the round's parity check and export run normally during shutdown.
+        ai.onnxruntime.OrtEnvironment.getEnvironment();
     }
 
     private Map<String, Object> consumerProps() {
@@ -159,7 +164,7 @@ public final class TrainerService implements AutoCloseable {
                 n++;
             } catch (RuntimeException e) {
                 log.warn("{}-{}@{} ({}): skipped, not a features record: {}", r.topic(), r.partition(), r.offset(),
-                        r.key(), e.getMessage());
+                        LogSafe.escape(r.key()), LogSafe.escape(e.getMessage()));
             }
         }
         return n;
@@ -230,6 +235,29 @@ public final class TrainerService implements AutoCloseable {
     }
 
     /** Versions known on the model topics. */
+    /**
+     * Why the streams apps would refuse {@code mv} (featurizer version, size, sha256, signature when a
+     * public key is configured: the same {@link ModelVerifier} checks), or empty when it verifies. The
+     * trainer takes "serving" from what the apps can serve, not from the last registry record.
+     */
+    static Optional<String> unservable(ModelVersion mv, io.dimstream.core.ops.ModelVerifier verifier) {
+        try {
+            io.dimstream.core.ops.ModelVerifier.checkFeaturizerVersion(mv.getFeaturizerVersion(),
+                    io.dimstream.core.featurize.SiteNetFeaturizer.VERSION);
+            if (mv.getOnnx() == null) {
+                return Optional.empty(); // bytes behind a uri: checked by the apps when they load it
+            }
+            java.nio.ByteBuffer b = mv.getOnnx().duplicate();
+            byte[] bytes = new byte[b.remaining()];
+            b.get(bytes);
+            verifier.checkSize(bytes.length);
+            verifier.verify(mv, bytes);
+            return Optional.empty();
+        } catch (io.dimstream.core.ops.ModelVerificationException e) {
+            return Optional.of(e.reason() + ": " + e.getMessage());
+        }
+    }
+
     record Known(Optional<ModelVersion> serving, int maxVersion) {
     }
 
@@ -237,6 +265,7 @@ public final class TrainerService implements AutoCloseable {
         Map<String, Object> cp = consumerProps();
         cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         ModelVersion serving = null;
+        io.dimstream.core.ops.ModelVerifier verifier = io.dimstream.core.ops.ModelVerifier.fromConfig(cfg.originals());
         int max = 0;
         try (var c = new KafkaConsumer<>(cp, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> tps = new ArrayList<>();
@@ -249,7 +278,8 @@ public final class TrainerService implements AutoCloseable {
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (System.nanoTime() < deadline && tps.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
                 for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(200))) {
-                    if (!modelName.equals(r.key()) || r.value() == null) {
+                    if (r.key() == null || !modelName.equals(io.dimstream.core.kafka.ModelRecords.modelNameOfKey(r.key()))
+                            || r.value() == null) {
                         continue;
                     }
                     try {
@@ -257,7 +287,13 @@ public final class TrainerService implements AutoCloseable {
                         max = Math.max(max, mv.getVersion());
                         if (r.topic().equals(topics.modelsRegistry()) && mv.getStatus() == ModelStatus.PROMOTED
                                 && (serving == null || mv.getVersion() > serving.getVersion())) {
-                            serving = mv;
+                            Optional<String> why = unservable(mv, verifier);
+                            if (why.isEmpty()) {
+                                serving = mv;
+                            } else {
+                                log.warn("registry {} v{} is not taken as serving: {} (the streams apps refuse it too)",
+                                        modelName, mv.getVersion(), why.get());
+                            }
                         }
                     } catch (RuntimeException e) {
                         log.warn("unreadable model record at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(),
@@ -398,7 +434,8 @@ public final class TrainerService implements AutoCloseable {
         producer.beginTransaction();
         try {
             if (mv.getStatus() == ModelStatus.PROMOTED) {
-                producer.send(new ProducerRecord<>(topics.modelsRegistry(), modelName, bytes));
+                producer.send(new ProducerRecord<>(topics.modelsRegistry(),
+                        io.dimstream.core.kafka.ModelRecords.registryKey(modelName, mv.getVersion()), bytes));
             }
             producer.send(new ProducerRecord<>(topics.modelsHistory(), modelName, bytes));
             producer.commitTransaction();
