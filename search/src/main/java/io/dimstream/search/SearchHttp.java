@@ -115,7 +115,7 @@ final class SearchHttp implements AutoCloseable {
             } catch (TooLarge e) {
                 error(ex, 413, "search.too_large", e.getMessage());
             } catch (RuntimeException e) {
-                LOG.warn("search: {} {} failed: {}", method, path, e.toString());
+                LOG.warn("search: {} {} failed: {}", method, io.dimstream.core.LogSafe.escape(path), io.dimstream.core.LogSafe.escape(e));
                 error(ex, 500, "search.internal", String.valueOf(e.getMessage()));
             }
         }

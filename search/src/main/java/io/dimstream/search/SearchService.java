@@ -220,7 +220,8 @@ public final class SearchService implements AutoCloseable {
                         byName.get(r.topic()).handler().accept(r);
                         changed = true;
                     } catch (RuntimeException e) {
-                        LOG.warn("search: skipping record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+                        LOG.warn("search: skipping record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(),
+                                io.dimstream.core.LogSafe.escape(e.getMessage()));
                     }
                 }
                 if (changed) {
@@ -329,7 +330,7 @@ public final class SearchService implements AutoCloseable {
                     duplicatesReported++;
                 }
             } catch (SearchException e) {
-                LOG.debug("duplicate check of {}: {}", id, e.getMessage());
+                LOG.debug("duplicate check of {}: {}", io.dimstream.core.LogSafe.escape(id), io.dimstream.core.LogSafe.escape(e.getMessage()));
             }
         }
         liveOfServing.clear();
