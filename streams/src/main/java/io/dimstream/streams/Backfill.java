@@ -16,9 +16,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The backfill of one task: when a new model version serves, walks this task's partition of the corpus
- * table ({@code corpus}) in key order and re-embeds every id not yet embedded with that version
- * ({@code embedded-versions}), a rate-limited step per punctuation, resuming from
+ * The backfill of one task: when another model version serves (a newer one, or an older one after an
+ * explicit rollback), walks this task's partition of the corpus table ({@code corpus}) in key order and
+ * re-embeds every id whose latest embedding is not of that version ({@code embedded-versions}), a rate-limited step per punctuation, resuming from
  * {@code backfill-progress} after a restart. Also handles late corpus updates: a record embedded live
  * with an older model may reach the corpus only after the backfill of a newer version walked past its
  * key; it is then re-embedded at once, in the same transaction as its corpus offset, so every id gets
@@ -77,7 +77,7 @@ final class Backfill {
             return; // the backfill will reach it (or has not started)
         }
         Integer done = embed.embeddedVersion(id);
-        if (done == null || done < v) {
+        if (done == null || done != v) {
             EmbedStage.Item item = corpusItem(id, features, serving);
             if (item != null) {
                 embed.embed(serving, List.of(item), true);
@@ -100,14 +100,14 @@ final class Backfill {
     void step(ModelManager.Serving serving, Predicate<String> buffered) {
         int v = serving.version();
         Progress p = progress;
-        if (p.version > v || p.version == v && p.done) {
+        if (p.version == v && p.done) {
             return;
         }
-        if (p.version < v) {
+        if (p.version != v) { // a newer version, or an explicit rollback to an older one
+            log.info("task {}: backfill of model v{} starts over ~{} corpus records{}", taskId, v,
+                    corpus.approximateNumEntries(), p.version > v ? " (rollback from v" + p.version + ")" : "");
             p = new Progress(v, null, 0, 0, false);
             save(p);
-            log.info("task {}: backfill of model v{} starts over ~{} corpus records", taskId, v,
-                    corpus.approximateNumEntries());
         }
         int budget = rate.acquireUpTo(batchSize * 4);
         if (budget == 0) {
@@ -135,7 +135,7 @@ final class Backfill {
                     continue; // buffered ids are embedded by the live path
                 }
                 Integer done = embed.embeddedVersion(kv.key);
-                if (done != null && done >= v) {
+                if (done != null && done == v) {
                     continue;
                 }
                 EmbedStage.Item item = corpusItem(kv.key, bytes, serving);

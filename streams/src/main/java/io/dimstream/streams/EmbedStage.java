@@ -46,7 +46,7 @@ final class EmbedStage {
         this.bufferedRaw = bufferedRaw;
     }
 
-    /** The highest model version that embedded {@code id}, or null. */
+    /** The model version of {@code id}'s latest embedding, or null. */
     Integer embeddedVersion(String id) {
         return embedded.get(id);
     }
@@ -107,10 +107,7 @@ final class EmbedStage {
                     .setEmbeddedAt(Instant.ofEpochMilli(now))
                     .build();
             out.embedding(item.id(), e, now);
-            Integer prev = embedded.get(item.id());
-            if (prev == null || prev < v) {
-                embedded.put(item.id(), v);
-            }
+            embedded.put(item.id(), v); // the latest embedding's version (lower after a rollback)
         }
         counters.add(backfill ? "embeddings.out.backfill" : "embeddings.out.live", ok.size());
     }

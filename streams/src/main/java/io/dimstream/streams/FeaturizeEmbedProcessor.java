@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  *       memory; after a crash the buffer is restored from its changelog, its records are featurized
  *       again and embedded: nothing is lost, and since output and store changes commit together,
  *       nothing is duplicated.</li>
- *   <li>{@code embedded-versions}: id → highest model version that embedded it, so a backfill
+ *   <li>{@code embedded-versions}: id → model version of its latest embedding, so a backfill
  *       never re-embeds an id already embedded with its version (exactly once per version).</li>
  *   <li>{@code backfill-progress}: version being backfilled, last corpus key done, counts; the
  *       backfill resumes from there after a restart.</li>

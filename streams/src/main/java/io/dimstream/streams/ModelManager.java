@@ -13,6 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import io.dimstream.core.kafka.RegistryState;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -26,8 +29,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The model serving slot of one app instance. Model records offered by the registry follower are
- * verified and loaded on a dedicated loader thread (never a stream thread): status PROMOTED, newer
- * than the serving version, then core's {@link ModelVerifier} (featurizer version, size cap, sha256 of
+ * collected in a {@link RegistryState} (latest record per version) on a dedicated loader thread (never
+ * a stream thread), which serves the highest PROMOTED version that verifies: never a lower one than the
+ * serving version unless that one was withdrawn (republished RETIRED, an explicit rollback), and a
+ * rejected newest version falls back to the one below it. Verification is core's {@link ModelVerifier} (featurizer version, size cap, sha256 of
  * the bytes and, when a key is configured, the Ed25519 signature), then any extra {@link ModelCheck}s,
  * then the ONNX load and input-spec check of the {@link EncoderLoader}. A model that
  * passes is swapped in atomically (in-flight batches finish on the old one, which is then closed);
@@ -61,7 +66,10 @@ public final class ModelManager implements AutoCloseable {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final List<Consumer<Integer>> swapListeners = new CopyOnWriteArrayList<>();
     private volatile Serving serving;
-    private volatile int highestSeen;
+    /** The registry view (latest record per version); guarded by itself. */
+    private final RegistryState registry;
+    /** version → its record that failed verification or loading (not tried again; a changed record is). */
+    private final Map<Integer, ModelVersion> failed = new ConcurrentHashMap<>();
     private volatile String lastRejection = "";
 
     /** A manager that checks size cap and sha256 only (no signature). */
@@ -82,6 +90,7 @@ public final class ModelManager implements AutoCloseable {
         this.loader = loader;
         this.checks = List.copyOf(checks);
         this.counters = counters;
+        this.registry = new RegistryState(modelName);
         // verification and loading off the stream threads; ONNX Runtime itself runs on the encoder's
         // own large-stack threads (OnnxEncoder), so this thread needs no special stack size
         this.loaderThread = Executors.newSingleThreadExecutor(r -> {
@@ -99,12 +108,46 @@ public final class ModelManager implements AutoCloseable {
         return featurizerVersion;
     }
 
-    /** Queues a registry record for verification and loading (returns at once). */
+    /**
+     * Queues a registry record (returns at once): the loader thread adds it to the registry view and
+     * serves whatever the view then chooses ({@link RegistryState#choose}).
+     */
     public void offer(ModelVersion record) {
         if (!modelName.equals(record.getModelName())) {
             return;
         }
-        loaderThread.execute(() -> verifyAndSwap(record));
+        loaderThread.execute(() -> {
+            note(record);
+            reconcile();
+        });
+    }
+
+    /**
+     * Queues the records restored at start (any order): all enter the registry view first, then one
+     * decision is made, so a restart loads one model, not every version in turn.
+     */
+    public void offerAll(List<ModelVersion> records) {
+        List<ModelVersion> mine = records.stream().filter(r -> modelName.equals(r.getModelName())).toList();
+        if (mine.isEmpty()) {
+            return;
+        }
+        loaderThread.execute(() -> {
+            synchronized (registry) {
+                mine.forEach(registry::apply);
+            }
+            reconcile();
+        });
+    }
+
+    /** A tombstone for {@code version} on the registry: it leaves the view (withdrawn when it serves). */
+    public void removed(int version) {
+        loaderThread.execute(() -> {
+            synchronized (registry) {
+                registry.remove(version);
+            }
+            log.info("model {} v{} deleted from the registry", modelName, version);
+            reconcile();
+        });
     }
 
     /** The serving version, if any. */
@@ -163,31 +206,80 @@ public final class ModelManager implements AutoCloseable {
         }
     }
 
-    void verifyAndSwap(ModelVersion record) {
+    /** Adds one live record to the view, with the log line and counter of a record that will not serve. */
+    private void note(ModelVersion record) {
         int v = record.getVersion();
         Serving cur = serving;
-        if (record.getStatus() != ModelStatus.PROMOTED) {
-            log.info("model {} v{} has status {}: not served", modelName, v, record.getStatus());
-            counters.inc("models.ignored.not_promoted");
-            return;
+        synchronized (registry) {
+            registry.apply(record);
         }
         if (v <= 0) {
             log.warn("model {} record with version {} ignored (versions start at 1)", modelName, v);
             counters.inc("models.ignored.bad_version");
-            return;
-        }
-        if (cur != null && v < cur.version()) {
-            log.info("model {} v{} ignored: older than serving v{} (no downgrade)", modelName, v, cur.version());
+        } else if (record.getStatus() != ModelStatus.PROMOTED) {
+            if (cur != null && cur.version() == v) {
+                log.warn("model {} v{} withdrawn (status {}): rolling back to the highest PROMOTED version below it",
+                        modelName, v, record.getStatus());
+            } else {
+                log.info("model {} v{} has status {}: not served", modelName, v, record.getStatus());
+                counters.inc("models.ignored.not_promoted");
+            }
+        } else if (cur != null && v < cur.version() && registryPromoted(cur.version())) {
+            log.info("model {} v{} ignored: older than serving v{} (no downgrade; `dimstream model rollback` "
+                    + "withdraws the newer versions)", modelName, v, cur.version());
             counters.inc("models.ignored.older");
-            return;
         }
-        if (cur != null && v == cur.version()) {
-            log.debug("model {} v{} already serving", modelName, v);
-            return;
+    }
+
+    private boolean registryPromoted(int version) {
+        synchronized (registry) {
+            return registry.isPromoted(version);
         }
-        if (v <= highestSeen && cur != null) {
-            return;
+    }
+
+    /**
+     * Serves what the registry view chooses: the highest PROMOTED version that verifies and loads, never
+     * below the serving one unless that one was withdrawn. A version that fails is remembered (by version
+     * record) and the next one below is tried.
+     */
+    void reconcile() {
+        while (true) {
+            Serving cur = serving;
+            int curVersion = cur == null ? 0 : cur.version();
+            Optional<ModelVersion> pick;
+            synchronized (registry) {
+                pick = registry.choose(curVersion, r -> isServing(r)
+                        || r.getVersion() > 0 && !r.equals(failed.get(r.getVersion())));
+            }
+            if (pick.isEmpty()) {
+                if (cur != null && !registryPromoted(curVersion)) {
+                    log.warn("model {} v{} is withdrawn but no other PROMOTED version can serve: still serving v{}",
+                            modelName, curVersion, curVersion);
+                } else if (cur == null && lastRejection.isEmpty()) {
+                    log.debug("model {}: no PROMOTED version to serve yet", modelName);
+                }
+                return;
+            }
+            ModelVersion r = pick.get();
+            if (isServing(r)) {
+                return;
+            }
+            if (verifyAndSwap(r)) {
+                return;
+            }
+            failed.put(r.getVersion(), r);
         }
+    }
+
+    private boolean isServing(ModelVersion r) {
+        Serving cur = serving;
+        return cur != null && cur.version() == r.getVersion() && cur.record().getSha256().equals(r.getSha256());
+    }
+
+    /** Verifies, loads and swaps in {@code record}; false (logged, counted) when it is rejected. */
+    boolean verifyAndSwap(ModelVersion record) {
+        int v = record.getVersion();
+        Serving cur = serving;
         long t0 = System.nanoTime();
         CrystalEncoder enc;
         try {
@@ -215,9 +307,9 @@ public final class ModelManager implements AutoCloseable {
             counters.inc("models.rejected");
             log.warn("model {} v{} rejected ({}): {}; still serving {}", modelName, v, e.reason(), e.getMessage(),
                     cur == null ? "no model" : "v" + cur.version());
-            return;
+            return false;
         }
-        highestSeen = Math.max(highestSeen, v);
+        boolean rollback = cur != null && v < cur.version();
         Serving old;
         lock.writeLock().lock();
         try {
@@ -234,8 +326,12 @@ public final class ModelManager implements AutoCloseable {
             }
         }
         counters.inc("models.swaps");
-        log.info("model {} v{} now serving (was {}), loaded and verified in {} ms", modelName, v,
-                old == null ? "none" : "v" + old.version(), (System.nanoTime() - t0) / 1_000_000);
+        if (rollback) {
+            counters.inc("models.rollbacks");
+        }
+        log.info("model {} v{} now serving (was {}{}), loaded and verified in {} ms", modelName, v,
+                old == null ? "none" : "v" + old.version(), rollback ? ", rolled back" : "",
+                (System.nanoTime() - t0) / 1_000_000);
         for (Consumer<Integer> l : swapListeners) {
             try {
                 l.accept(v);
@@ -243,6 +339,7 @@ public final class ModelManager implements AutoCloseable {
                 log.warn("swap listener failed: {}", e.toString());
             }
         }
+        return true;
     }
 
     /** The record's ONNX bytes (inline or from its uri), through the verifier. */

@@ -21,9 +21,10 @@ import org.slf4j.LoggerFactory;
  * model record) and offers each record of the followed model to the {@link ModelManager}, whose
  * loader thread verifies, loads and swaps it. Records are keyed per version ({@code name@version},
  * {@link ModelRecords#registryKey}; plain {@code name} keys of older releases are read too), so the
- * compacted topic and the restored store hold every version: on start they are offered highest version
- * first, and the manager serves the highest PROMOTED one that verifies (a rejected newest record falls
- * back to the one below it; an older record never replaces a newer serving one).
+ * compacted topic and the restored store hold every version: on start they are handed over together, and
+ * the manager serves the highest PROMOTED one that verifies (a rejected newest record falls back to the
+ * one below it; an older record never replaces a newer serving one; a version republished RETIRED is
+ * withdrawn, see {@code dimstream model rollback}; a tombstone removes a version).
  */
 final class ModelRegistryProcessor implements Processor<String, byte[], Void, Void> {
 
@@ -49,12 +50,14 @@ final class ModelRegistryProcessor implements Processor<String, byte[], Void, Vo
                 decode(kv.key, kv.value).ifPresent(restored::add);
             }
         }
-        restored.sort(Comparator.comparingInt(ModelVersion::getVersion).reversed());
+        restored.sort(Comparator.comparingInt(ModelVersion::getVersion));
         if (!restored.isEmpty()) {
-            log.info("model registry: {} record(s) of {} restored (versions {}); offering the highest first",
-                    restored.size(), models.modelName(), restored.stream().map(ModelVersion::getVersion).toList());
+            log.info("model registry: {} record(s) of {} restored (versions {}); serving the highest PROMOTED one "
+                    + "that verifies", restored.size(), models.modelName(),
+                    restored.stream().map(r -> r.getVersion() + (r.getStatus() == io.dimstream.schemas.ModelStatus.PROMOTED
+                            ? "" : " " + r.getStatus())).toList());
+            models.offerAll(restored);
         }
-        restored.forEach(models::offer);
     }
 
     @Override
@@ -64,6 +67,7 @@ final class ModelRegistryProcessor implements Processor<String, byte[], Void, Vo
         }
         if (record.value() == null) {
             store.delete(record.key());
+            versionOfKey(record.key()).ifPresent(models::removed);
             return;
         }
         store.put(record.key(), record.value());
@@ -72,6 +76,19 @@ final class ModelRegistryProcessor implements Processor<String, byte[], Void, Vo
 
     private void offer(String key, byte[] value) {
         decode(key, value).ifPresent(models::offer);
+    }
+
+    /** The version of a {@code name@version} key of the followed model. */
+    private Optional<Integer> versionOfKey(String key) {
+        int at = key.lastIndexOf('@');
+        if (at < 0 || !models.modelName().equals(ModelRecords.modelNameOfKey(key))) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Integer.parseInt(key.substring(at + 1)));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
     }
 
     /** The record, when its key names the followed model and it decodes (else counted and logged). */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dimstream.core.kafka.AvroSerde;
 import io.dimstream.core.kafka.ModelRecords;
+import io.dimstream.schemas.ModelStatus;
 import io.dimstream.schemas.ModelVersion;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -84,13 +85,59 @@ class ModelRegistryProcessorTest {
         List<ModelVersion> recs = List.of(good(81), good(5), good(6));
         ModelRegistryProcessor p = restartWith(recs, recs.stream().map(ModelRegistryProcessorTest::key).toList());
         assertEquals(Optional.of(81), models.currentVersion(), "the highest version serves after a restart");
-        assertEquals(2, counters.get("models.ignored.older"));
+        assertEquals(1, counters.get("models.swaps"), "a restart loads one model, not every version in turn");
+        assertEquals(0, counters.get("models.ignored.older"), "restored records are decided together");
         // at runtime too: an older record is ignored (one log line, a counter), a newer one swaps
         p.process(new Record<>(ModelRecords.registryKey(MODEL, 7), serde.toBytes(good(7)), 0L));
         p.process(new Record<>(ModelRecords.registryKey(MODEL, 82), serde.toBytes(good(82)), 0L));
         models.drain(Duration.ofSeconds(10));
         assertEquals(Optional.of(82), models.currentVersion());
-        assertEquals(3, counters.get("models.ignored.older"));
+        assertEquals(1, counters.get("models.ignored.older"));
+    }
+
+    private static ModelVersion withStatus(ModelVersion mv, ModelStatus status) {
+        mv.setStatus(status);
+        return mv;
+    }
+
+    private void publish(ModelRegistryProcessor p, ModelVersion mv) throws Exception {
+        p.process(new Record<>(key(mv), serde.toBytes(mv), 0L));
+        models.drain(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void retiringTheServingVersionRollsBackAndPromotingItAgainRestoresIt() throws Exception {
+        List<ModelVersion> recs = List.of(good(80), good(81), good(82));
+        ModelRegistryProcessor p = restartWith(recs, recs.stream().map(ModelRegistryProcessorTest::key).toList());
+        assertEquals(Optional.of(82), models.currentVersion());
+        publish(p, withStatus(good(82), ModelStatus.RETIRED));
+        assertEquals(Optional.of(81), models.currentVersion(), "v82 withdrawn: the next PROMOTED version serves");
+        assertEquals(1, counters.get("models.rollbacks"));
+        publish(p, withStatus(good(81), ModelStatus.RETIRED));
+        assertEquals(Optional.of(80), models.currentVersion());
+        publish(p, good(81)); // promoted again: higher than the serving v80, so it serves
+        assertEquals(Optional.of(81), models.currentVersion());
+        assertEquals(2, counters.get("models.rollbacks"));
+        publish(p, good(83)); // a new version after a rollback serves as usual
+        assertEquals(Optional.of(83), models.currentVersion());
+    }
+
+    @Test
+    void aRollbackSurvivesARestartAndABadNewestRecordNeverLeavesTheAppWithoutAModel() throws Exception {
+        // registry after `model rollback sitenet-dim 80`: 81 and 82 RETIRED; then a bad v83 arrives
+        List<ModelVersion> recs = List.of(good(80), withStatus(good(81), ModelStatus.RETIRED),
+                withStatus(good(82), ModelStatus.RETIRED), badSha(83));
+        ModelRegistryProcessor p = restartWith(recs, recs.stream().map(ModelRegistryProcessorTest::key).toList());
+        assertEquals(Optional.of(80), models.currentVersion());
+        assertEquals(1, counters.get("models.swaps"));
+        assertEquals(1, counters.get("models.rejected"), "bad v83 tried once, rejected");
+        publish(p, badSha(84));
+        assertEquals(Optional.of(80), models.currentVersion(), "a rejected newer version keeps the serving one");
+        // a tombstone for the serving version withdraws it too
+        publish(p, good(79));
+        p.process(new Record<>(ModelRecords.registryKey(MODEL, 80), null, 0L));
+        models.drain(Duration.ofSeconds(10));
+        assertEquals(Optional.of(79), models.currentVersion());
     }
 
     @Test

@@ -221,6 +221,42 @@ class TopologyFactoryTest {
         assertTrue(backfill.complete(2), backfill.describe());
     }
 
+    @Test
+    void anExplicitRollbackServesTheOlderVersionAndBackfillsEveryIdWithItOnce() throws Exception {
+        publish(TestModels.model(MODEL, 1, 1, "test-encoder scale=1"));
+        for (int i = 0; i < 6; i++) {
+            submit("r" + i, "sites=2;x=1");
+        }
+        tick();
+        assertEquals(6, embeddings.readRecordsToList().size());
+        publish(TestModels.model(MODEL, 2, 1, "test-encoder scale=3"));
+        for (int i = 0; i < 5; i++) {
+            tick();
+        }
+        assertEquals(6, embeddings.readRecordsToList().stream().filter(r -> r.value().getModelVersion() == 2).count());
+
+        // `dimstream model rollback sitenet-dim 1` republishes v2 as RETIRED
+        ModelVersion retired = TestModels.model(MODEL, 2, 1, "test-encoder scale=3");
+        retired.setStatus(io.dimstream.schemas.ModelStatus.RETIRED);
+        publish(retired);
+        assertEquals(1, models.currentVersion().orElseThrow(), "v2 withdrawn: v1 serves again");
+        assertEquals(1, counters.get("models.rollbacks"));
+        for (int i = 0; i < 5; i++) {
+            tick();
+        }
+        submit("r6", "sites=2;x=1");
+        tick();
+        Map<String, Integer> perId = new HashMap<>();
+        for (var r : embeddings.readRecordsToList()) {
+            assertEquals(1, r.value().getModelVersion(), "after the rollback every embedding is v1's");
+            assertEquals(1.0f, r.value().getEmbedding().get(0));
+            perId.merge(r.key(), 1, Integer::sum);
+        }
+        assertEquals(7, perId.size(), "6 ids backfilled with v1 again + r6 live");
+        assertTrue(perId.values().stream().allMatch(c -> c == 1), "once per id after the rollback: " + perId);
+        assertTrue(backfill.complete(1), backfill.describe());
+    }
+
     private int openBaseline() {
         return TestModels.OPEN.get() - 1; // exactly one TestModels.Enc of this test serves
     }
