@@ -62,7 +62,11 @@ public final class ModelManager implements AutoCloseable {
     private final EncoderLoader loader;
     private final List<ModelCheck> checks;
     private final Counters counters;
-    private final ExecutorService loaderThread;
+    private final java.util.concurrent.ScheduledExecutorService loaderThread;
+    /** The pending first decision while no model serves (records restored at start arrive in a burst). */
+    private java.util.concurrent.ScheduledFuture<?> firstDecision;
+    /** How long the first decision waits for more records (restore of the registry at start). */
+    static final long FIRST_DECISION_QUIET_MS = 200;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private final List<Consumer<Integer>> swapListeners = new CopyOnWriteArrayList<>();
     private volatile Serving serving;
@@ -93,7 +97,7 @@ public final class ModelManager implements AutoCloseable {
         this.registry = new RegistryState(modelName);
         // verification and loading off the stream threads; ONNX Runtime itself runs on the encoder's
         // own large-stack threads (OnnxEncoder), so this thread needs no special stack size
-        this.loaderThread = Executors.newSingleThreadExecutor(r -> {
+        this.loaderThread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "model-loader-" + modelName);
             t.setDaemon(true);
             return t;
@@ -115,6 +119,18 @@ public final class ModelManager implements AutoCloseable {
     public void offer(ModelVersion record) {
         if (!modelName.equals(record.getModelName())) {
             return;
+        }
+        synchronized (registry) {
+            if (serving == null) {
+                // nothing serves yet: collect what arrives in a burst (the registry restored at start, in log
+                // order) and decide once, so a restart loads one model, not every version in turn
+                registry.apply(record);
+                if (firstDecision != null) {
+                    firstDecision.cancel(false);
+                }
+                firstDecision = loaderThread.schedule(this::reconcile, FIRST_DECISION_QUIET_MS, TimeUnit.MILLISECONDS);
+                return;
+            }
         }
         loaderThread.execute(() -> {
             note(record);
@@ -200,6 +216,20 @@ public final class ModelManager implements AutoCloseable {
     /** Blocks until every record offered so far has been handled. */
     public void drain(Duration timeout) throws InterruptedException {
         try {
+            while (true) {
+                java.util.concurrent.ScheduledFuture<?> first;
+                synchronized (registry) {
+                    first = firstDecision;
+                }
+                if (first == null || first.isDone()) {
+                    break;
+                }
+                try {
+                    first.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.CancellationException e) {
+                    // replaced by a later one: wait for that
+                }
+            }
             loaderThread.submit(() -> { }).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             throw new IllegalStateException("model loader did not drain: " + e, e);
@@ -310,6 +340,10 @@ public final class ModelManager implements AutoCloseable {
             return false;
         }
         boolean rollback = cur != null && v < cur.version();
+        counters.inc("models.swaps"); // counted before the swap is visible (readers that see it see the count)
+        if (rollback) {
+            counters.inc("models.rollbacks");
+        }
         Serving old;
         lock.writeLock().lock();
         try {
@@ -324,10 +358,6 @@ public final class ModelManager implements AutoCloseable {
             } catch (RuntimeException e) {
                 log.warn("closing model v{}: {}", old.version(), e.toString());
             }
-        }
-        counters.inc("models.swaps");
-        if (rollback) {
-            counters.inc("models.rollbacks");
         }
         log.info("model {} v{} now serving (was {}{}), loaded and verified in {} ms", modelName, v,
                 old == null ? "none" : "v" + old.version(), rollback ? ", rolled back" : "",

@@ -24,9 +24,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "model", mixinStandardHelpOptions = true,
         description = "Model directory tools: sign and verify (Ed25519 over model.onnx); show or annotate the model card; "
-                + "upgrade a model to this build's featurizer version.",
+                + "upgrade a model to this build's featurizer version; promote or roll back a version on the registry.",
         subcommands = {ModelCommand.Sign.class, ModelCommand.Verify.class, ModelCommand.Card.class,
-            ModelCommand.Upgrade.class})
+            ModelCommand.Upgrade.class, ModelCommand.Promote.class, ModelCommand.Rollback.class})
 public final class ModelCommand implements Runnable {
 
     @picocli.CommandLine.Spec
@@ -258,6 +258,92 @@ public final class ModelCommand implements Runnable {
             stdout.println("model upgrade: " + up.metadata().name() + " v" + up.metadata().version() + " written to "
                     + dest + " for featurizer v" + to + " (was v" + from + "); sha256 " + up.metadata().onnxSha256());
             return 0;
+        }
+    }
+
+    /** Shared by promote and rollback: the registry client from the service options. */
+    abstract static class RegistryCommand implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        io.dimstream.cli.service.KafkaOptions kafka;
+
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "NAME", description = "Model name (e.g. sitenet-dim).")
+        String name;
+
+        @picocli.CommandLine.Parameters(index = "1", paramLabel = "VERSION", description = "Model version.")
+        int version;
+
+        @Option(names = "--timeout", defaultValue = "PT30S", description = "Give up reading the registry after this long (default ${DEFAULT-VALUE}).")
+        java.time.Duration timeout;
+
+        PrintStream stdout = System.out;
+        PrintStream stderr = System.err;
+
+        abstract io.dimstream.core.kafka.RegistryAdmin.Change apply(io.dimstream.core.kafka.RegistryAdmin admin);
+
+        abstract String verb();
+
+        @Override
+        public Integer call() throws IOException {
+            java.util.Map<String, Object> props = io.dimstream.core.kafka.ServiceConfig.read(kafka.config(), kafka.overrides());
+            props.putIfAbsent("bootstrap.servers", "127.0.0.1:9092");
+            var admin = new io.dimstream.core.kafka.RegistryAdmin(props, io.dimstream.core.kafka.Topics.from(props), name);
+            io.dimstream.core.kafka.RegistryAdmin.Change c;
+            try {
+                c = apply(admin);
+            } catch (io.dimstream.core.DimstreamException e) {
+                stderr.println(e.code() + ": " + e.getMessage());
+                return 1;
+            } catch (org.apache.kafka.common.KafkaException e) {
+                stderr.println("registry.kafka: " + e.getMessage());
+                return 1;
+            }
+            stdout.println("model " + verb() + ": " + name + (c.retired().isEmpty() ? "" : " retired " + versions(c.retired()))
+                    + (c.promoted().isEmpty() ? "" : (c.retired().isEmpty() ? "" : ";") + " promoted " + versions(c.promoted()))
+                    + "; the streams apps now serve v" + c.servingAfter()
+                    + (c.servingAfter() == version ? " and backfill their corpus with it" : " (the highest PROMOTED version; "
+                            + "`dimstream model rollback " + name + " " + version + "` serves v" + version + ")"));
+            return 0;
+        }
+
+        private static String versions(java.util.List<Integer> l) {
+            return l.stream().map(v -> "v" + v).collect(java.util.stream.Collectors.joining(", "));
+        }
+    }
+
+    /** {@code dimstream model rollback NAME VERSION}. */
+    @Command(name = "rollback", mixinStandardHelpOptions = true,
+            description = {"Serve an older model version again: every PROMOTED version above VERSION is republished on "
+                    + "models.registry as RETIRED (and VERSION as PROMOTED if it is not), in one transaction, with audit "
+                    + "copies on models.history.",
+                "The streams apps then serve VERSION and backfill their corpus with it; a version the trainer publishes "
+                    + "later serves as usual. Undo with `dimstream model promote NAME V`.",
+                "Reads --config / -p like the services (bootstrap.servers, topics.*, security settings)."})
+    public static final class Rollback extends RegistryCommand {
+        @Override
+        io.dimstream.core.kafka.RegistryAdmin.Change apply(io.dimstream.core.kafka.RegistryAdmin admin) {
+            return admin.rollback(version, timeout);
+        }
+
+        @Override
+        String verb() {
+            return "rollback";
+        }
+    }
+
+    /** {@code dimstream model promote NAME VERSION}. */
+    @Command(name = "promote", mixinStandardHelpOptions = true,
+            description = {"Mark a model version PROMOTED on models.registry (e.g. undo a rollback, or promote a CANDIDATE).",
+                "The apps serve the highest PROMOTED version that verifies, so VERSION serves when it is then the highest; "
+                    + "to serve an older version use `dimstream model rollback`."})
+    public static final class Promote extends RegistryCommand {
+        @Override
+        io.dimstream.core.kafka.RegistryAdmin.Change apply(io.dimstream.core.kafka.RegistryAdmin admin) {
+            return admin.promote(version, timeout);
+        }
+
+        @Override
+        String verb() {
+            return "promote";
         }
     }
 }

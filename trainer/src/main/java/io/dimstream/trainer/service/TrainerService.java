@@ -264,8 +264,8 @@ public final class TrainerService implements AutoCloseable {
     Known readModels() {
         Map<String, Object> cp = consumerProps();
         cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        ModelVersion serving = null;
         io.dimstream.core.ops.ModelVerifier verifier = io.dimstream.core.ops.ModelVerifier.fromConfig(cfg.originals());
+        io.dimstream.core.kafka.RegistryState registry = new io.dimstream.core.kafka.RegistryState(modelName);
         int max = 0;
         try (var c = new KafkaConsumer<>(cp, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> tps = new ArrayList<>();
@@ -285,15 +285,8 @@ public final class TrainerService implements AutoCloseable {
                     try {
                         ModelVersion mv = modelSerde.fromBytes(r.value());
                         max = Math.max(max, mv.getVersion());
-                        if (r.topic().equals(topics.modelsRegistry()) && mv.getStatus() == ModelStatus.PROMOTED
-                                && (serving == null || mv.getVersion() > serving.getVersion())) {
-                            Optional<String> why = unservable(mv, verifier);
-                            if (why.isEmpty()) {
-                                serving = mv;
-                            } else {
-                                log.warn("registry {} v{} is not taken as serving: {} (the streams apps refuse it too)",
-                                        modelName, mv.getVersion(), why.get());
-                            }
+                        if (r.topic().equals(topics.modelsRegistry())) {
+                            registry.apply(mv); // the latest record per version decides (RETIRED = rolled back)
                         }
                     } catch (RuntimeException e) {
                         log.warn("unreadable model record at {}-{}@{}: {}", r.topic(), r.partition(), r.offset(),
@@ -302,7 +295,14 @@ public final class TrainerService implements AutoCloseable {
                 }
             }
         }
-        return new Known(Optional.ofNullable(serving), max);
+        // serving = what the streams apps serve: the highest PROMOTED version that verifies
+        Optional<ModelVersion> serving = registry.choose(0, mv -> {
+            Optional<String> why = unservable(mv, verifier);
+            why.ifPresent(w -> log.warn("registry {} v{} is not taken as serving: {} (the streams apps refuse it too)",
+                    modelName, mv.getVersion(), w));
+            return why.isEmpty();
+        });
+        return new Known(serving, max);
     }
 
     /**
