@@ -60,6 +60,10 @@ public final class TrainerOps extends ServiceOps {
         gauge(r, svc, model, "dimstream.trainer.last.version", "Version trained by the last round", RoundResult::version);
         gauge(r, svc, model, "dimstream.trainer.last.onnx.parity", "ONNX parity (max abs) of the last candidate",
                 RoundResult::parity);
+        Gauge.builder("dimstream.trainer.drift", svc, TrainerService::lastDrift)
+                .description("Drift of the structures since the last round against the corpus it trained on "
+                        + "(Jensen-Shannon bits over the no-shift expectation; NaN before the first check)")
+                .tag("model", model).register(r);
         Gauge.builder("dimstream.trainer.leader", svc, t -> t.isLeader() ? 1 : 0)
                 .description("1 while this trainer holds the lease").tag("model", model).register(r);
     }

@@ -30,6 +30,10 @@ public final class TrainerConfig extends ServiceConfig {
     public static final String MODEL_ARCH = "model.arch";
     public static final String SEED = "train.seed";
     public static final String WARM_START_BASE = "trainer.warm.start.base";
+    public static final String DRIFT_THRESHOLD = "drift.threshold";
+    public static final String DRIFT_MIN_STRUCTURES = "drift.min.structures";
+    public static final String DRIFT_CHECK_INTERVAL_MS = "drift.check.interval.ms";
+    public static final String DRIFT_RESERVOIR = "drift.reservoir.size";
 
     public static final ConfigDef CONFIG_DEF = configDef();
 
@@ -64,7 +68,18 @@ public final class TrainerConfig extends ServiceConfig {
                 .define(WARM_START_BASE, Type.STRING, io.dimstream.trainer.BaseModel.RELATIVE_DIR, Importance.MEDIUM,
                         "Pretrained model directory the first version warm-starts from (relative paths resolve against"
                         + " the dimstream home); 'none' = random initialisation. Skipped, with one log line, when"
-                        + " missing or of another featurizer version or architecture.");
+                        + " missing or of another featurizer version or architecture.")
+                .define(DRIFT_THRESHOLD, Type.DOUBLE, 0.05, Range.atLeast(0), Importance.MEDIUM,
+                        "Train before the schedule when the structures that arrived since the last round drift from the"
+                        + " corpus it trained on by more than this (Jensen-Shannon divergence in bits of element and"
+                        + " site-count distributions, minus what an unshifted sample of that size shows; see"
+                        + " DriftMonitor). 0 = off.")
+                .define(DRIFT_MIN_STRUCTURES, Type.INT, 200, Range.atLeast(1), Importance.LOW,
+                        "Fewest new structures the drift trigger judges.")
+                .define(DRIFT_CHECK_INTERVAL_MS, Type.LONG, 30_000L, Range.atLeast(100), Importance.LOW,
+                        "How often drift is measured (exported as dimstream_trainer_drift).")
+                .define(DRIFT_RESERVOIR, Type.INT, 5000, Range.atLeast(100), Importance.LOW,
+                        "Reference structures kept (reservoir sample) for the drift statistic's no-shift baseline.");
         defineTopicCreation(d, "trainer");
         defineTopicNames(d);
         io.dimstream.core.ops.OpsConfigDef.addTo(d, io.dimstream.core.ops.OpsConfig.TRAINER_PORT); // metrics.port, metrics.bind.address, model.signing.*

@@ -72,6 +72,9 @@ public final class TrainerService implements AutoCloseable {
     private final List<RoundResult> rounds = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.concurrent.CountDownLatch loopExited = new java.util.concurrent.CountDownLatch(1);
     private volatile boolean looping;
+    /** Drift of the structures since the last round against the corpus it trained on; guarded by itself. */
+    private final DriftMonitor drift;
+    private volatile double lastDrift = Double.NaN;
     private KafkaProducer<String, byte[]> producer;
 
     public TrainerService(TrainerConfig cfg, CandidateTrainer trainer) throws IOException {
@@ -98,6 +101,8 @@ public final class TrainerService implements AutoCloseable {
             }
         }
         this.lease = new LeaseKeeper(cfg.clientProperties(), cfg.getString(TrainerConfig.LEASE_TOPIC), modelName);
+        this.drift = new DriftMonitor(cfg.getInt(TrainerConfig.DRIFT_RESERVOIR), cfg.getLong(TrainerConfig.SEED));
+        resetDriftReference(corpus.snapshot()); // after a restart: the corpus as it is (the window before is lost)
         // ONNX Runtime registers a JVM shutdown hook when its environment is first created; created lazily
         // during a round that a SIGTERM interrupts, that registration throws "Shutdown in progress" and the
         // round is lost. Created here, the round's parity check and export run normally during shutdown.
@@ -156,11 +161,42 @@ public final class TrainerService implements AutoCloseable {
         checkpoint();
     }
 
+    private void resetDriftReference(List<FeaturizedCrystal> trainedOn) {
+        List<DriftMonitor.Sample> samples = new ArrayList<>(trainedOn.size());
+        for (FeaturizedCrystal f : trainedOn) {
+            DriftMonitor.sample(f.formula(), f.primSites()).ifPresent(samples::add);
+        }
+        synchronized (drift) {
+            drift.resetReference(samples);
+        }
+    }
+
+    /** The drift of the structures since the last round (empty before any arrived). */
+    public Optional<DriftMonitor.Drift> measureDrift() {
+        Optional<DriftMonitor.Drift> d;
+        synchronized (drift) {
+            d = drift.measure();
+        }
+        lastDrift = d.map(DriftMonitor.Drift::score).orElse(0.0);
+        return d;
+    }
+
+    /** The last drift score measured (NaN before the first check); the {@code dimstream_trainer_drift} gauge. */
+    public double lastDrift() {
+        return lastDrift;
+    }
+
     private int pollOnce(Duration d) throws IOException {
         int n = 0;
         for (ConsumerRecord<String, byte[]> r : features.poll(d)) {
             try {
-                corpus.apply(r.key(), r.value() == null ? null : featuresSerde.fromBytes(r.value()));
+                CrystalFeatures value = r.value() == null ? null : featuresSerde.fromBytes(r.value());
+                corpus.apply(r.key(), value);
+                if (value != null) {
+                    synchronized (drift) {
+                        drift.observe(value.getFormula(), value.getPrimSites());
+                    }
+                }
                 n++;
             } catch (RuntimeException e) {
                 log.warn("{}-{}@{} ({}): skipped, not a features record: {}", r.topic(), r.partition(), r.offset(),
@@ -193,6 +229,10 @@ public final class TrainerService implements AutoCloseable {
         int minNew = cfg.getInt(TrainerConfig.MIN_NEW);
         int minCorpus = cfg.getInt(TrainerConfig.MIN_CORPUS);
         long nextCheck = System.currentTimeMillis() + Math.min(interval, 5_000);
+        double driftThreshold = cfg.getDouble(TrainerConfig.DRIFT_THRESHOLD);
+        int driftMin = cfg.getInt(TrainerConfig.DRIFT_MIN_STRUCTURES);
+        long driftInterval = cfg.getLong(TrainerConfig.DRIFT_CHECK_INTERVAL_MS);
+        long nextDriftCheck = System.currentTimeMillis() + driftInterval;
         long lastCheckpoint = System.currentTimeMillis();
         log.info("trainer for {} running: every {} ms when >= {} new structures (corpus {} now)", modelName, interval,
                 minNew, corpus.size());
@@ -205,10 +245,24 @@ public final class TrainerService implements AutoCloseable {
                     checkpoint();
                     lastCheckpoint = now;
                 }
-                if (now >= nextCheck) {
+                boolean drifted = false;
+                if (now >= nextDriftCheck) {
+                    nextDriftCheck = now + driftInterval;
+                    Optional<DriftMonitor.Drift> d = measureDrift();
+                    if (d.isPresent()) {
+                        log.debug("{}", d.get());
+                        if (driftThreshold > 0 && d.get().recent() >= driftMin && d.get().score() > driftThreshold
+                                && lease.isLeader()) {
+                            log.info("{} > threshold {}: training before the schedule", d.get(), driftThreshold);
+                            drifted = true;
+                        }
+                    }
+                }
+                if (now >= nextCheck || drifted) {
                     nextCheck = now + interval;
                     boolean first = readModels().serving().isEmpty();
-                    boolean due = first ? corpus.size() >= minCorpus : corpus.changesSinceTraining() >= minNew;
+                    boolean due = first ? corpus.size() >= minCorpus
+                            : drifted || corpus.changesSinceTraining() >= minNew;
                     if (lease.isLeader() && due) {
                         try {
                             trainRound();
@@ -403,6 +457,11 @@ public final class TrainerService implements AutoCloseable {
         }
         publish(ModelRecords.toRecord(published.metadata(), published.onnx(), parentVersion, corpus.size(), status));
         corpus.markTrained();
+        Optional<DriftMonitor.Drift> before = measureDrift();
+        List<FeaturizedCrystal> trainedOn = new ArrayList<>(train);
+        trainedOn.addAll(val);
+        resetDriftReference(trainedOn); // drift is measured against what this round trained on from now on
+        before.ifPresent(d -> log.info("{} v{}: new structures since the previous round: {}", modelName, version, d));
         RoundResult rr = new RoundResult(version, parentVersion, status, reason, loss, parentLoss, parity,
                 train.size(), val.size(), System.currentTimeMillis() - t0);
         rounds.add(rr);

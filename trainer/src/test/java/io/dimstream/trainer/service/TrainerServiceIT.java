@@ -269,6 +269,63 @@ class TrainerServiceIT {
         assertEquals(List.of(1), read(cfg.topics().modelsRegistry()).stream().map(ModelVersion::getVersion).toList());
     }
 
+    /** Synthetic crystals carrying these real MP formulas (drift reads formula and primitive sites). */
+    static List<FeaturizedCrystal> withFormulas(String prefix, List<DriftMonitorTest.Row> rows, long seed) {
+        List<FeaturizedCrystal> syn = SyntheticCrystals.generate(rows.size(), seed, 5);
+        List<FeaturizedCrystal> out = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            FeaturizedCrystal f = syn.get(i);
+            out.add(new FeaturizedCrystal(prefix + i, f.featurizerVersion(), f.primSites(), f.supercellSites(), 9,
+                    f.siteFeatures(), f.distances(), f.imageOf(), rows.get(i).formula(), f.source()));
+        }
+        return out;
+    }
+
+    @Test
+    void aRunOfOneChemicalFamilyTriggersARoundBeforeTheScheduleAndUnshiftedDataDoesNot() throws Exception {
+        Map<String, String> props = config("t6");
+        props.put(TrainerConfig.INTERVAL_MS, "3600000"); // the schedule alone would not train within the test
+        props.put(TrainerConfig.MIN_NEW, "100000");
+        props.put(TrainerConfig.DRIFT_CHECK_INTERVAL_MS, "300");
+        props.put(TrainerConfig.DRIFT_MIN_STRUCTURES, "30");
+        TrainerConfig cfg = new TrainerConfig(props);
+        List<DriftMonitorTest.Row> rows = new ArrayList<>(DriftMonitorTest.bundled());
+        java.util.Collections.shuffle(rows, new java.util.Random(11));
+        java.util.function.Predicate<DriftMonitorTest.Row> lithium = r -> r.formula().matches(".*Li(?![a-z]).*");
+        List<DriftMonitorTest.Row> other = rows.stream().filter(lithium.negate()).toList();
+        List<DriftMonitorTest.Row> li = rows.stream().filter(lithium).limit(40).toList();
+        ScriptedTrainer st = new ScriptedTrainer();
+        st.lossByVersion.put(1, 3.0);
+        st.lossByVersion.put(2, 2.0);
+        TrainerService svc = new TrainerService(cfg, st);
+        Thread runner = new Thread(() -> {
+            try {
+                svc.run();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        try {
+            produceFeatures(cfg.topics().features(), withFormulas("ref-", other.subList(0, 400), 21));
+            assertEquals(1, svc.runOnce(Duration.ofSeconds(60)).version()); // v1 trained on 400 structures
+            runner.start();
+            produceFeatures(cfg.topics().features(), withFormulas("new-", other.subList(400, 460), 22));
+            Thread.sleep(3000);
+            assertEquals(1, svc.rounds().size(), "60 unshifted structures: no round (drift " + svc.lastDrift() + ")");
+            assertTrue(svc.lastDrift() < 0.05, "unshifted drift " + svc.lastDrift());
+            produceFeatures(cfg.topics().features(), withFormulas("li-", li, 23));
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (svc.rounds().size() < 2 && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+            assertEquals(2, svc.rounds().size(), "a run of 40 lithium compounds triggers a round");
+            assertEquals(500, svc.rounds().get(1).trainSize() + svc.rounds().get(1).valSize());
+        } finally {
+            svc.close();
+            runner.join(30_000);
+        }
+    }
+
     @Test
     void onlyOneTrainerHoldsTheLease() throws Exception {
         TrainerConfig a = new TrainerConfig(config("t2"));
