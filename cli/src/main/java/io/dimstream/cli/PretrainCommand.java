@@ -111,6 +111,11 @@ public final class PretrainCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bar.")
     boolean noProgress;
 
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "DEVICE",
+            description = "auto (GPU 0 when the PyTorch engine sees one), cpu, gpu or gpu:N; a missing GPU falls back "
+                    + "to the CPU with one warning (default: ${DEFAULT-VALUE}). See docs/pretraining.md, \"Training on a GPU\".")
+    String device;
+
     @Override
     public Integer call() throws Exception {
         if (threads > 0) {
@@ -167,7 +172,8 @@ public final class PretrainCommand implements Callable<Integer> {
                 corpus.crystals().size(), corpus.failed(), (System.nanoTime() - t0) / 1e9, split.get(0).size(),
                 split.get(1).size());
         TrainConfig cfg = preCfg.withSeed(seed).withCheckpointDir(out)
-                .withCheckpointEverySteps(checkpointEvery).withProgressBar(!noProgress).withLogEverySteps(logEvery);
+                .withCheckpointEverySteps(checkpointEvery).withProgressBar(!noProgress).withLogEverySteps(logEvery)
+                .withDevice(device);
         if (maxSitesPerBatch != null) {
             cfg = cfg.withBatchCaps(maxSitesPerBatch, cfg.maxPairsPerBatch(), cfg.maxBatch());
         }

@@ -167,7 +167,7 @@ public final class DimTrainer {
             }
         }
 
-        try (NDManager base = NDManager.newBaseManager()) {
+        try (NDManager base = NDManager.newBaseManager(TrainingDevice.select(config.device()))) {
             Params params;
             if (resume != null) {
                 params = Params.fromHost(base, resume.weights());

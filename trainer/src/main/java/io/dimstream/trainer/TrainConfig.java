@@ -30,6 +30,8 @@ import java.util.Optional;
  * @param adamEps              AdamW epsilon (1e-8, PyTorch's default; the paper's config uses 1e-7)
  * @param logEverySteps        without a progress bar: a progress line every this many steps, and at least
  *                             once a minute (0 = once a minute only)
+ * @param device               where to train: {@code auto} (a GPU when the engine sees one, else the CPU),
+ *                             {@code cpu}, {@code gpu} or {@code gpu:N}; see {@link TrainingDevice}
  */
 public record TrainConfig(
         SiteNetConfig arch,
@@ -46,7 +48,8 @@ public record TrainConfig(
         boolean progressBar,
         LrSchedule lrSchedule,
         double adamEps,
-        int logEverySteps) {
+        int logEverySteps,
+        String device) {
 
     /** Pair cap meaning "no cap beyond the site cap" (the paper batches by sites only). */
     public static final long NO_PAIR_CAP = Long.MAX_VALUE;
@@ -55,11 +58,15 @@ public record TrainConfig(
         if (lrSchedule == null) {
             lrSchedule = LrSchedule.constant();
         }
+        if (device == null) {
+            device = "auto";
+        }
+        TrainingDevice.parse(device); // fails early on a malformed spec
     }
 
     public static TrainConfig defaults() {
         return new TrainConfig(SiteNetConfig.defaults(), DimWeights.defaults(), 1e-4, 1e-4, true, 1200, 12_000L, 512,
-                0L, Optional.empty(), 200, true, LrSchedule.constant(), 1e-8, 0);
+                0L, Optional.empty(), 200, true, LrSchedule.constant(), 1e-8, 0, "auto");
     }
 
     /**
@@ -94,58 +101,63 @@ public record TrainConfig(
 
     public TrainConfig withWeights(DimWeights w) {
         return new TrainConfig(arch, w, learningRate, weightDecay, amsgrad, maxSitesPerBatch, maxPairsPerBatch,
-                maxBatch, seed, checkpointDir, checkpointEverySteps, progressBar, lrSchedule, adamEps, logEverySteps);
+                maxBatch, seed, checkpointDir, checkpointEverySteps, progressBar, lrSchedule, adamEps, logEverySteps, device);
     }
 
     public TrainConfig withArch(SiteNetConfig a) {
         return new TrainConfig(a, weights, learningRate, weightDecay, amsgrad, maxSitesPerBatch, maxPairsPerBatch,
-                maxBatch, seed, checkpointDir, checkpointEverySteps, progressBar, lrSchedule, adamEps, logEverySteps);
+                maxBatch, seed, checkpointDir, checkpointEverySteps, progressBar, lrSchedule, adamEps, logEverySteps, device);
     }
 
     public TrainConfig withSeed(long s) {
         return new TrainConfig(arch, weights, learningRate, weightDecay, amsgrad, maxSitesPerBatch, maxPairsPerBatch,
-                maxBatch, s, checkpointDir, checkpointEverySteps, progressBar, lrSchedule, adamEps, logEverySteps);
+                maxBatch, s, checkpointDir, checkpointEverySteps, progressBar, lrSchedule, adamEps, logEverySteps, device);
     }
 
     public TrainConfig withLearningRate(double lr) {
         return new TrainConfig(arch, weights, lr, weightDecay, amsgrad, maxSitesPerBatch, maxPairsPerBatch, maxBatch,
-                seed, checkpointDir, checkpointEverySteps, progressBar, lrSchedule, adamEps, logEverySteps);
+                seed, checkpointDir, checkpointEverySteps, progressBar, lrSchedule, adamEps, logEverySteps, device);
     }
 
     public TrainConfig withBatchCaps(int sites, long pairs, int batch) {
         return new TrainConfig(arch, weights, learningRate, weightDecay, amsgrad, sites, pairs, batch, seed,
-                checkpointDir, checkpointEverySteps, progressBar, lrSchedule, adamEps, logEverySteps);
+                checkpointDir, checkpointEverySteps, progressBar, lrSchedule, adamEps, logEverySteps, device);
     }
 
     public TrainConfig withCheckpointDir(Path dir) {
         return new TrainConfig(arch, weights, learningRate, weightDecay, amsgrad, maxSitesPerBatch, maxPairsPerBatch,
                 maxBatch, seed, Optional.ofNullable(dir), checkpointEverySteps, progressBar, lrSchedule, adamEps,
-                logEverySteps);
+                logEverySteps, device);
     }
 
     public TrainConfig withCheckpointEverySteps(int n) {
         return new TrainConfig(arch, weights, learningRate, weightDecay, amsgrad, maxSitesPerBatch, maxPairsPerBatch,
-                maxBatch, seed, checkpointDir, n, progressBar, lrSchedule, adamEps, logEverySteps);
+                maxBatch, seed, checkpointDir, n, progressBar, lrSchedule, adamEps, logEverySteps, device);
     }
 
     public TrainConfig withProgressBar(boolean on) {
         return new TrainConfig(arch, weights, learningRate, weightDecay, amsgrad, maxSitesPerBatch, maxPairsPerBatch,
-                maxBatch, seed, checkpointDir, checkpointEverySteps, on, lrSchedule, adamEps, logEverySteps);
+                maxBatch, seed, checkpointDir, checkpointEverySteps, on, lrSchedule, adamEps, logEverySteps, device);
     }
 
     public TrainConfig withLrSchedule(LrSchedule s) {
         return new TrainConfig(arch, weights, learningRate, weightDecay, amsgrad, maxSitesPerBatch, maxPairsPerBatch,
-                maxBatch, seed, checkpointDir, checkpointEverySteps, progressBar, s, adamEps, logEverySteps);
+                maxBatch, seed, checkpointDir, checkpointEverySteps, progressBar, s, adamEps, logEverySteps, device);
     }
 
     public TrainConfig withAdamEps(double eps) {
         return new TrainConfig(arch, weights, learningRate, weightDecay, amsgrad, maxSitesPerBatch, maxPairsPerBatch,
-                maxBatch, seed, checkpointDir, checkpointEverySteps, progressBar, lrSchedule, eps, logEverySteps);
+                maxBatch, seed, checkpointDir, checkpointEverySteps, progressBar, lrSchedule, eps, logEverySteps, device);
     }
 
     public TrainConfig withLogEverySteps(int n) {
         return new TrainConfig(arch, weights, learningRate, weightDecay, amsgrad, maxSitesPerBatch, maxPairsPerBatch,
-                maxBatch, seed, checkpointDir, checkpointEverySteps, progressBar, lrSchedule, adamEps, n);
+                maxBatch, seed, checkpointDir, checkpointEverySteps, progressBar, lrSchedule, adamEps, n, device);
+    }
+
+    public TrainConfig withDevice(String d) {
+        return new TrainConfig(arch, weights, learningRate, weightDecay, amsgrad, maxSitesPerBatch, maxPairsPerBatch,
+                maxBatch, seed, checkpointDir, checkpointEverySteps, progressBar, lrSchedule, adamEps, logEverySteps, d);
     }
 
     /** Flat description for model.json. */

@@ -16,7 +16,7 @@ public final class CandidateTrainers {
 
     public static CandidateTrainer create(TrainerConfig cfg) {
         TrainConfig tc = TrainConfig.defaults().withArch(arch(cfg)).withSeed(cfg.getLong(TrainerConfig.SEED))
-                .withProgressBar(false);
+                .withProgressBar(false).withDevice(cfg.getString(TrainerConfig.TRAIN_DEVICE));
         return new DjlCandidateTrainer(tc);
     }
 }

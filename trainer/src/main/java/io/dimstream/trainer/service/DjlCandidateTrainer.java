@@ -85,7 +85,7 @@ public final class DjlCandidateTrainer implements CandidateTrainer {
     @Override
     public double validationLoss(TrainedModel model, List<FeaturizedCrystal> validation) throws Exception {
         Checkpoint ck = checkpoint(model);
-        try (NDManager base = NDManager.newBaseManager(); Params params = Params.fromHost(base, ck.weights())) {
+        try (NDManager base = NDManager.newBaseManager(io.dimstream.trainer.TrainingDevice.select(config.device())); Params params = Params.fromHost(base, ck.weights())) {
             SiteNetModel net = new SiteNetModel(ck.arch(), params);
             DimObjective objective = new DimObjective(net, config.weights());
             Map<String, Double> m = new DimTrainer(config).validate(base, objective, validation);
@@ -105,7 +105,7 @@ public final class DjlCandidateTrainer implements CandidateTrainer {
         Checkpoint ck = checkpoint(model);
         float[] djl;
         int dim = ck.arch().embeddingDim();
-        try (NDManager base = NDManager.newBaseManager(); Params params = Params.fromHost(base, ck.weights())) {
+        try (NDManager base = NDManager.newBaseManager(io.dimstream.trainer.TrainingDevice.select(config.device())); Params params = Params.fromHost(base, ck.weights())) {
             SiteNetModel net = new SiteNetModel(ck.arch(), params);
             try (NDManager step = base.newSubManager()) {
                 NDArray[] out = net.infer(SiteNetModel.Inputs.of(step, PaddedBatch.of(sample)));

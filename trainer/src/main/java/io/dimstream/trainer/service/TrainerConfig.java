@@ -30,6 +30,7 @@ public final class TrainerConfig extends ServiceConfig {
     public static final String MODEL_ARCH = "model.arch";
     public static final String SEED = "train.seed";
     public static final String WARM_START_BASE = "trainer.warm.start.base";
+    public static final String TRAIN_DEVICE = "train.device";
     public static final String DRIFT_THRESHOLD = "drift.threshold";
     public static final String DRIFT_MIN_STRUCTURES = "drift.min.structures";
     public static final String DRIFT_CHECK_INTERVAL_MS = "drift.check.interval.ms";
@@ -69,6 +70,15 @@ public final class TrainerConfig extends ServiceConfig {
                         "Pretrained model directory the first version warm-starts from (relative paths resolve against"
                         + " the dimstream home); 'none' = random initialisation. Skipped, with one log line, when"
                         + " missing or of another featurizer version or architecture.")
+                .define(TRAIN_DEVICE, Type.STRING, "auto", (name, value) -> {
+                            try {
+                                io.dimstream.trainer.TrainConfig.defaults().withDevice((String) value);
+                            } catch (IllegalArgumentException e) {
+                                throw new org.apache.kafka.common.config.ConfigException(name, value, e.getMessage());
+                            }
+                        }, Importance.MEDIUM, "Where training runs: auto (GPU 0 when the PyTorch engine sees one, else"
+                        + " the CPU), cpu, gpu or gpu:N; a missing GPU falls back to the CPU with one warning line. GPUs"
+                        + " are visible only with a CUDA build of the native library (mvn -Pgpu-training + PYTORCH_FLAVOR).")
                 .define(DRIFT_THRESHOLD, Type.DOUBLE, 0.05, Range.atLeast(0), Importance.MEDIUM,
                         "Train before the schedule when the structures that arrived since the last round drift from the"
                         + " corpus it trained on by more than this (Jensen-Shannon divergence in bits of element and"
