@@ -488,7 +488,7 @@ public final class DimTrainer {
     }
 
     /** Batches of one epoch: shuffled, stable-sorted by size bucket, cut by the caps, batch order shuffled. */
-    List<int[]> epochPlan(List<FeaturizedCrystal> train, int epoch) {
+    public List<int[]> epochPlan(List<FeaturizedCrystal> train, int epoch) {
         Random r = new Random(mix(config.seed() ^ 0x5DEECE66DL, epoch));
         List<Integer> order = new ArrayList<>(train.size());
         for (int i = 0; i < train.size(); i++) {

@@ -12,18 +12,22 @@ import picocli.CommandLine.Option;
 /** {@code dimstream bench train}: DIM training throughput (structures/s) on DJL/PyTorch. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "DIM pretraining throughput: full optimizer steps (encoder, 3 engineered false-environment "
-                + "passes, critics, backward, AdamW) on the default architecture, timed after warm-up.")
+                + "passes, critics, backward, AdamW) on the default architecture, timed after warm-up, on the batches "
+                + "training draws (the whole corpus, shuffled size buckets); reports structures/s and pairs/s.")
 public final class TrainBench implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "CSV", description = "CIF corpus (default: shared train.csv.gz).")
     Path data;
 
-    @Option(names = "--structures", defaultValue = "600", description = "Structures to load (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--structures", defaultValue = "0",
+            description = "Structures to load (0 = the whole file, the training mix; default: ${DEFAULT-VALUE}).")
     int structures;
 
-    @Option(names = "--steps", defaultValue = "8", description = "Timed steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", defaultValue = "200",
+            description = "Timed steps: the first batches of a training epoch's plan, i.e. a random draw of its "
+                    + "size-bucketed batches (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--warmup", defaultValue = "2", description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "5", description = "Untimed steps first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--threads", defaultValue = "2", description = "PyTorch intra-op threads (default: ${DEFAULT-VALUE}).")
@@ -47,6 +51,9 @@ public final class TrainBench implements Callable<Integer> {
         System.out.printf("bench train: %d steps, %d structures in %.1f s: %.1f structures/s "
                 + "(median step %.0f ms, median %.0f structures/step)%n", r.steps(), r.structures(), r.seconds(),
                 r.structuresPerSecond(), r.medianStepMillis(), r.medianStructuresPerStep());
+        System.out.printf("bench train: %.0f pairs/s (S x J); the epoch: %d structures, %d batches, %.2e pairs, "
+                + "~%.0f s at this pair rate%n", r.pairsPerSecond(), r.epochStructures(), r.epochSteps(),
+                (double) r.epochPairs(), r.epochSecondsEstimate());
         System.out.printf("bench train: process CPU %.1f s for warm-up + timed steps (%s)%n", cpuSecs,
                 BenchData.load());
         return 0;
