@@ -13,7 +13,16 @@ import java.util.Optional;
 public interface CandidateTrainer {
 
     /** Limits of one training run. */
-    record Budget(Duration wallClock, int maxSteps) {
+    record Budget(Duration wallClock, int maxSteps, java.util.function.BooleanSupplier stop) {
+        public Budget {
+            if (stop == null) {
+                stop = () -> false;
+            }
+        }
+
+        public Budget(Duration wallClock, int maxSteps) {
+            this(wallClock, maxSteps, null);
+        }
     }
 
     /**

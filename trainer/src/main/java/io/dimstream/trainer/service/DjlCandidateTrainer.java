@@ -54,7 +54,7 @@ public final class DjlCandidateTrainer implements CandidateTrainer {
             // validation is scored once, by the gate (validationLoss); the trainer's own per-epoch
             // validation would only cost time here
             TrainResult result = trainer.train(train, List.of(),
-                    new io.dimstream.trainer.Budget(0, budget.wallClock(), budget.maxSteps(), 0),
+                    new io.dimstream.trainer.Budget(0, budget.wallClock(), budget.maxSteps(), 0, budget.stop()),
                     Optional.ofNullable(warm), null);
             ModelBundle bundle = ModelBundle.create(modelName, version, result, config);
             Path tmp = Files.createTempDirectory("dimstream-bundle-");

@@ -266,6 +266,8 @@ public final class TrainerService implements AutoCloseable {
                     if (lease.isLeader() && due) {
                         try {
                             trainRound();
+                        } catch (RoundAbandonedException e) {
+                            log.info("{}", e.getMessage());
                         } catch (WakeupException e) {
                             throw e;
                         } catch (Exception e) {
@@ -415,12 +417,25 @@ public final class TrainerService implements AutoCloseable {
         log.info("training {} v{} on {} structures ({} held out){}", modelName, version, train.size(), val.size(),
                 fromBase ? ", warm-starting from the base model"
                         : parent.map(p -> ", warm-starting from v" + p.version()).orElse(""));
+        // a shutdown (SIGTERM) ends training at the next step; the round is then abandoned, not half-published
         var budget = new CandidateTrainer.Budget(Duration.ofSeconds(cfg.getInt(TrainerConfig.BUDGET_SECONDS)),
-                cfg.getInt(TrainerConfig.BUDGET_STEPS));
-        TrainedModel cand = trainer.train(modelName, version, train, val, warmFrom, budget);
-        double loss = trainer.validationLoss(cand, val);
-        double parentLoss = parent.isPresent() ? trainer.validationLoss(parent.get(), val) : Double.NaN;
-        double parity = trainer.onnxParity(cand, val.subList(0, Math.min(32, val.size())));
+                cfg.getInt(TrainerConfig.BUDGET_STEPS), closed::get);
+        TrainedModel cand;
+        double loss;
+        double parentLoss;
+        double parity;
+        try {
+            cand = trainer.train(modelName, version, train, val, warmFrom, budget);
+            abandonIfClosing(version, null);
+            loss = trainer.validationLoss(cand, val);
+            parentLoss = parent.isPresent() ? trainer.validationLoss(parent.get(), val) : Double.NaN;
+            parity = trainer.onnxParity(cand, val.subList(0, Math.min(32, val.size())));
+        } catch (RoundAbandonedException e) {
+            throw e;
+        } catch (Exception e) {
+            abandonIfClosing(version, e); // e.g. ONNX Runtime's own shutdown hook closed its environment
+            throw e;
+        }
         double tol = cfg.getDouble(TrainerConfig.GATE_TOLERANCE);
         String reason;
         ModelStatus status;
@@ -467,6 +482,21 @@ public final class TrainerService implements AutoCloseable {
         rounds.add(rr);
         log.info("{} v{} {}: {} (parity {}, {} ms)", modelName, version, status, reason, parity, rr.millis());
         return rr;
+    }
+
+    /** A round given up because the service is shutting down: nothing was published. */
+    static final class RoundAbandonedException extends IllegalStateException {
+        RoundAbandonedException(String message) {
+            super(message);
+        }
+    }
+
+    private void abandonIfClosing(int version, Exception cause) {
+        if (closed.get()) {
+            throw new RoundAbandonedException(modelName + " v" + version + ": round abandoned, shutdown requested "
+                    + (cause == null ? "during training" : "(" + cause.getClass().getSimpleName() + " while gating)")
+                    + "; nothing published, the corpus is checkpointed and the next start trains again");
+        }
     }
 
     private Path modelDir(int version) {
