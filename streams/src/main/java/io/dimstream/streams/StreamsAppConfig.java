@@ -99,8 +99,8 @@ public final class StreamsAppConfig extends ServiceConfig {
     /**
      * The failover fields (issue 16). With the Kafka defaults a killed instance's tasks waited for its
      * 45 s session to expire, plus the 60 s transaction timeout this app used to set before a
-     * read_committed reader saw past the dead instance's open transaction; these defaults bring both down
-     * to about 10 s. See docs/operations.md, "Failover".
+     * read_committed reader (or the instance taking over, restoring its stores) saw past the dead
+     * instance's open transaction; these defaults bring failover to about 10-15 s. See docs/operations.md, "Failover".
      */
     private static void defineFailover(ConfigDef d) {
         d.define(INSTANCE_ID, Type.STRING, "", Importance.MEDIUM,
@@ -121,7 +121,7 @@ public final class StreamsAppConfig extends ServiceConfig {
                                 + "(6 s .. 30 min by default).")
                 .define(HEARTBEAT_INTERVAL_MS, Type.INT, 2_000, Range.atLeast(1), Importance.LOW,
                         "Consumer heartbeat period; at most a third of session.timeout.ms.")
-                .define(TRANSACTION_TIMEOUT_MS, Type.INT, 10_000, Range.atLeast(1000), Importance.MEDIUM,
+                .define(TRANSACTION_TIMEOUT_MS, Type.INT, 5_000, Range.atLeast(1000), Importance.MEDIUM,
                         "Exactly-once producer transaction timeout. A killed instance leaves a transaction "
                                 + "open on its output partitions; read_committed readers (and the instance "
                                 + "taking over) see nothing past it until the broker aborts it, this long after "

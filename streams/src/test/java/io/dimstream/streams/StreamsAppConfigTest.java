@@ -36,7 +36,7 @@ class StreamsAppConfigTest {
         assertEquals(2, p.get(StreamsConfig.MAX_WARMUP_REPLICAS_CONFIG));
         assertEquals(10_000L, p.get(StreamsConfig.ACCEPTABLE_RECOVERY_LAG_CONFIG));
         assertEquals(60_000L, p.get(StreamsConfig.PROBING_REBALANCE_INTERVAL_MS_CONFIG));
-        assertEquals(10_000, p.get(StreamsConfig.producerPrefix("transaction.timeout.ms")));
+        assertEquals(5_000, p.get(StreamsConfig.producerPrefix("transaction.timeout.ms")));
         assertEquals(StreamsConfig.EXACTLY_ONCE_V2, p.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
         // the dimstream-only fields do not leak to Kafka
         assertNull(p.get(StreamsAppConfig.INSTANCE_ID));
@@ -49,7 +49,7 @@ class StreamsAppConfigTest {
         assertEquals(id + "-1", sc.getMainConsumerConfigs("g", "c", 1).get("group.instance.id"),
                 "Kafka Streams names each stream thread's member instance.id-<thread>");
         assertEquals(10_000, sc.getMainConsumerConfigs("g", "c", 1).get("session.timeout.ms"));
-        assertEquals(10_000, sc.getProducerConfigs("c").get("transaction.timeout.ms"));
+        assertEquals(5_000, sc.getProducerConfigs("c").get("transaction.timeout.ms"));
     }
 
     @Test

@@ -100,6 +100,11 @@ public final class FailoverBench implements Callable<Integer> {
             description = "Streams app setting for both instances (e.g. -p session.timeout.ms=6000); repeatable.")
     Map<String, String> appProps = new LinkedHashMap<>();
 
+    @Option(names = "--broker-property", paramLabel = "KEY=VALUE",
+            description = {"Broker setting (e.g. --broker-property transaction.abort.timed.out.transaction.cleanup.interval.ms=1000);",
+                "repeatable. Default: the broker's defaults, as a production broker would have them."})
+    Map<String, String> brokerProps = new LinkedHashMap<>();
+
     @Option(names = "--keep", description = "Keep the work directory (app logs, state) and print its path.")
     boolean keep;
 
@@ -127,7 +132,7 @@ public final class FailoverBench implements Callable<Integer> {
         AtomicBoolean stop = new AtomicBoolean();
         List<Child> children = new ArrayList<>();
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().dataDir(work.resolve("kafka"))
-                .deleteOnClose(true).build().start();
+                .brokerProperties(brokerProps).deleteOnClose(true).build().start();
              Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers()))) {
             String bootstrap = broker.bootstrapServers();
             StreamsAppConfig base = new StreamsAppConfig(appConfig(bootstrap, work, "a"));
@@ -168,9 +173,12 @@ public final class FailoverBench implements Callable<Integer> {
                     failovers.add(worst);
                     long keptWorst = kept.stream().mapToLong(p -> firstAfterMark.getOrDefault(p, -1L) - kill).max()
                             .orElse(-1);
+                    long rebalance = survivor.stateChangeAfter(kill, "RUNNING -> REBALANCING");
+                    long running = rebalance < 0 ? -1 : survivor.stateChangeAfter(rebalance, "REBALANCING -> RUNNING");
                     String line = String.format("| %d | kill -9 %s (partitions %s) | **%.1f s** (per partition: %s) | "
-                                    + "%s (partitions %s): first output after %.1f s |", run, victim.name, lost, worst,
-                            perPartition(resumed, kill), survivor.name, kept, keptWorst / 1000.0);
+                                    + "%.1f s / %.1f s | %s (partitions %s): first output after %.1f s |", run, victim.name,
+                            lost, worst, perPartition(resumed, kill), rebalance < 0 ? -1 : (rebalance - kill) / 1000.0,
+                            running < 0 ? -1 : (running - kill) / 1000.0, survivor.name, kept, keptWorst / 1000.0);
                     lines.add(line);
                     System.out.println(line);
                     victim.start();
@@ -225,8 +233,9 @@ public final class FailoverBench implements Callable<Integer> {
 
                 System.out.println();
                 System.out.printf("### Kill -9 of one of two instances (%d runs)%n%n", runs);
-                System.out.println("| run | killed | its partitions resumed after (worst partition) | survivor |");
-                System.out.println("|---|---|---|---|");
+                System.out.println("| run | killed | its partitions resumed after (worst partition) | survivor rebalancing / "
+                        + "RUNNING again after | survivor's own partitions |");
+                System.out.println("|---|---|---|---|---|");
                 lines.forEach(System.out::println);
                 System.out.printf("%n**median of %d: %.1f s** (kill → first visible embedding of a record produced after the "
                         + "kill, on the last of the killed instance's partitions)%n", failovers.size(),
@@ -462,6 +471,8 @@ public final class FailoverBench implements Callable<Integer> {
         volatile Process process;
         volatile long startedAt;
         volatile long runningAt;
+        /** (time, line) of every "streams state" line of every run of this instance. */
+        final List<Map.Entry<Long, String>> states = java.util.Collections.synchronizedList(new ArrayList<>());
 
         Child(String name, Path work, Map<String, String> props) throws Exception {
             this.name = name;
@@ -499,8 +510,12 @@ public final class FailoverBench implements Callable<Integer> {
                     while ((line = r.readLine()) != null) {
                         w.println(line);
                         w.flush();
+                        long now = System.currentTimeMillis();
+                        if (line.contains("streams state ")) {
+                            states.add(Map.entry(now, line));
+                        }
                         if (runningAt == 0 && line.contains("-> RUNNING")) {
-                            runningAt = System.currentTimeMillis();
+                            runningAt = now;
                         }
                     }
                 } catch (java.io.IOException ignored) {
@@ -509,6 +524,14 @@ public final class FailoverBench implements Callable<Integer> {
             }, "bench-child-" + name);
             t.setDaemon(true);
             t.start();
+        }
+
+        /** When this instance first logged a state change containing {@code change} after {@code from}, or -1. */
+        long stateChangeAfter(long from, String change) {
+            synchronized (states) {
+                return states.stream().filter(e -> e.getKey() >= from && e.getValue().contains(change))
+                        .mapToLong(Map.Entry::getKey).findFirst().orElse(-1);
+            }
         }
 
         boolean awaitRunning(int seconds) throws InterruptedException {
