@@ -57,9 +57,10 @@ import picocli.CommandLine.Option;
  * the serving version (exactly-once across the kills).
  */
 @Command(name = "failover", mixinStandardHelpOptions = true,
-        description = {"Failover benchmark: two streams-app processes on an embedded broker, kill -9 of one, time until",
-            "its partitions produce output again (median of --runs); then kill -9 and restart of a single instance",
-            "(time to RUNNING and to first output); checks that no id is missing or duplicated."})
+        description = {"Failover benchmark: two streams-app processes on an embedded broker, kill -9 of one.",
+            "Reports the time until its partitions produce output again (each run and the median of --runs).",
+            "Then kill -9 and restart of a single instance: time to RUNNING and to the first output.",
+            "At the end it checks that no id is missing or embedded twice (exactly-once)."})
 public final class FailoverBench implements Callable<Integer> {
 
     @Option(names = "--runs", defaultValue = "3", description = "Kills of one of two instances (default: ${DEFAULT-VALUE}).")
@@ -109,6 +110,14 @@ public final class FailoverBench implements Callable<Integer> {
     boolean keep;
 
     static final String APP_ID = "bench-failover";
+
+    /** Results of the last {@link #call()}, for tests: seconds per run, and the exactly-once counts. */
+    final List<Double> failoverSeconds = new ArrayList<>();
+    final List<Double> restartToRunningSeconds = new ArrayList<>();
+    final List<Double> restartToOutputSeconds = new ArrayList<>();
+    long missingIds = -1;
+    long duplicatedIds = -1;
+    long producedIds = -1;
 
     private Topics topics;
     private final Map<String, Long> producedAt = new ConcurrentHashMap<>();
@@ -228,6 +237,12 @@ public final class FailoverBench implements Callable<Integer> {
                 }
                 long missing = missing(model.getVersion());
                 long dup = embeddingsPerIdVersion.values().stream().filter(c -> c.get() > 1).count();
+                failoverSeconds.addAll(failovers);
+                restartToRunningSeconds.addAll(toRunning);
+                restartToOutputSeconds.addAll(toOutput);
+                missingIds = missing;
+                duplicatedIds = dup;
+                producedIds = produced;
                 long extraVersions = embeddingsPerIdVersion.keySet().stream()
                         .filter(k -> !k.endsWith("@" + model.getVersion())).count();
 

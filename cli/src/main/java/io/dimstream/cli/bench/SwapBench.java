@@ -48,8 +48,9 @@ import picocli.CommandLine.Option;
  * backfill embedding before their live one, and the backfill's progress.
  */
 @Command(name = "swaps", mixinStandardHelpOptions = true,
-        description = {"Live latency under model swaps: structures flow at --rate while --swaps new model versions are",
-            "published, one every --swap-interval-ms, each backfilling the corpus; reports live p50/p99/max and backfill progress."})
+        description = {"Live latency under model swaps, on an embedded broker.",
+            "Structures flow at --rate while --swaps new model versions are published, one every --swap-interval-ms.",
+            "Each version backfills the corpus; reports the live latency p50/p99/max and the backfill's progress."})
 public final class SwapBench implements Callable<Integer> {
 
     @Option(names = "--corpus", defaultValue = "3000", description = "Structures embedded before the swaps (default: ${DEFAULT-VALUE}).")
@@ -96,6 +97,14 @@ public final class SwapBench implements Callable<Integer> {
 
     @Option(names = "--timeout-s", defaultValue = "300", description = "Give up a wait after this long (default: ${DEFAULT-VALUE}).")
     long timeoutS;
+
+    /** Results of the last {@link #call()}, for tests. */
+    long[] liveLatencyMs = new long[0];
+    long liveBackfillFirst = -1;
+    long liveWithoutLiveEmbedding = -1;
+    long duplicatedIds = -1;
+    long lastVersionEmbedded = -1;
+    long idsToEmbed = -1;
 
     private Topics topics;
     private final Map<String, Long> producedAt = new ConcurrentHashMap<>();
@@ -240,6 +249,12 @@ public final class SwapBench implements Callable<Integer> {
                 long dups = perIdVersion.values().stream().filter(c -> c.get() > 1).count();
                 long noLive = live.stream().filter(id -> !liveLatency.containsKey(id) && !dead.contains(id)).count();
 
+                liveLatencyMs = lat;
+                liveBackfillFirst = backfillFirst.size();
+                liveWithoutLiveEmbedding = noLive;
+                duplicatedIds = dups;
+                lastVersionEmbedded = withLast;
+                idsToEmbed = all.size() - deadCount(all);
                 System.out.println();
                 System.out.printf("| setting | value |%n|---|---|%n");
                 System.out.printf("| corpus | %d structures, embedded with v%d before the swaps |%n", corpus, v0);
