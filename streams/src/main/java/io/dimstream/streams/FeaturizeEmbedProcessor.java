@@ -39,7 +39,11 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code corpus} (the features table, serialized bytes, read only here): what the backfill
  *       walks.</li>
  * </ul>
- * While no model serves, records wait in the buffer (up to {@code buffer.max.records}, the rest
+ * Live records come first: the punctuation flushes the buffer, and takes a {@link Backfill} step only when
+ * no live record is left waiting, sized and spaced by the stream thread's {@link BackfillPacer} (a bounded
+ * share of the thread's time while live records flow).
+ *
+ * <p>While no model serves, records wait in the buffer (up to {@code buffer.max.records}, the rest
  * are left to the backfill) and are embedded when the first model appears.
  *
  * <p>The processor's input is the raw topic merged with the updates of the corpus table, each record

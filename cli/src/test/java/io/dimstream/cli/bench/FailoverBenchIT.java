@@ -11,7 +11,10 @@ import picocli.CommandLine;
 /**
  * A scaled-down {@code bench failover} on a real broker with two app JVMs: one kill -9 of one of two
  * instances and one kill -9 + restart of a single instance, with the app's default failover settings.
- * Asserts the issue-16 bounds (resume ≤ 15 s, RUNNING ≤ 15 s after a restart) and exactly-once.
+ * Asserts the issue-16 bounds (resume ≤ 15 s, RUNNING ≤ 15 s after a restart) and exactly-once. The
+ * broker checks for timed-out transactions every second here instead of every 10 s (its default): a
+ * single run with the default lands anywhere in 10–16 s (docs/operations.md, "Failover"), which would
+ * make a one-run bound flaky; the median of 3 with broker defaults is what the docs report.
  */
 class FailoverBenchIT {
 
@@ -19,10 +22,10 @@ class FailoverBenchIT {
     void aKilledInstancesPartitionsResumeWithinFifteenSecondsAndNothingIsLostOrDoubled() {
         FailoverBench bench = new FailoverBench();
         Path model = Path.of("..", "models", "base");
+        String[] common = {"--runs", "1", "--restarts", "1", "--rate", "30", "--settle-s", "4",
+            "--broker-property", "transaction.abort.timed.out.transaction.cleanup.interval.ms=1000"};
         String[] args = Files.exists(model.resolve("model.onnx"))
-                ? new String[] {"--runs", "1", "--restarts", "1", "--rate", "30", "--settle-s", "4", "--model",
-                    model.toString()}
-                : new String[] {"--runs", "1", "--restarts", "1", "--rate", "30", "--settle-s", "4"};
+                ? SwapBenchIT.concat(common, "--model", model.toString()) : common;
         int rc = new CommandLine(bench).execute(args);
         assertEquals(0, rc, "0 = no id missing or embedded twice");
         assertEquals(1, bench.failoverSeconds.size());

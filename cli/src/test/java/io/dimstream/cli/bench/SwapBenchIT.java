@@ -35,7 +35,7 @@ class SwapBenchIT {
         assertEquals(bench.idsToEmbed, bench.lastVersionEmbedded, "the last version's backfill completed");
     }
 
-    private static String[] concat(String[] a, String... b) {
+    static String[] concat(String[] a, String... b) {
         String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, r, a.length, b.length);
         return r;
