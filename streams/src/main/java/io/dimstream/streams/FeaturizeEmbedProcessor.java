@@ -39,7 +39,11 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code corpus} (the features table, serialized bytes, read only here): what the backfill
  *       walks.</li>
  * </ul>
- * While no model serves, records wait in the buffer (up to {@code buffer.max.records}, the rest
+ * Live records come first: the punctuation flushes the buffer, and takes a {@link Backfill} step only when
+ * no live record is left waiting, sized and spaced by the stream thread's {@link BackfillPacer} (a bounded
+ * share of the thread's time while live records flow).
+ *
+ * <p>While no model serves, records wait in the buffer (up to {@code buffer.max.records}, the rest
  * are left to the backfill) and are embedded when the first model appears.
  *
  * <p>The processor's input is the raw topic merged with the updates of the corpus table, each record
@@ -70,8 +74,11 @@ final class FeaturizeEmbedProcessor implements Processor<String, FeaturizeEmbedP
         }
     }
 
-    /** A featurized record waiting for inference; {@code crystal} is null after a restore. */
-    private record Pending(FeaturizedCrystal crystal, long submittedAtMs) {
+    /**
+     * A featurized record waiting for inference; {@code crystal} is null after a restore.
+     * {@code bufferedAtNanos}: when it entered the buffer ({@link System#nanoTime}).
+     */
+    private record Pending(FeaturizedCrystal crystal, long submittedAtMs, long bufferedAtNanos) {
     }
 
     private final FeaturizeStage stage;
@@ -80,6 +87,8 @@ final class FeaturizeEmbedProcessor implements Processor<String, FeaturizeEmbedP
     private final RateLimiter backfillRate;
     private final BackfillStatus backfillStatus;
     private final Settings s;
+    private final BackfillPacer.PerThread pacers;
+    private RateLimiter.Capped stepLimiter;
 
     private Outputs out;
     private KeyValueStore<String, byte[]> buffer;
@@ -90,6 +99,16 @@ final class FeaturizeEmbedProcessor implements Processor<String, FeaturizeEmbedP
 
     FeaturizeEmbedProcessor(FeaturizeStage stage, ModelManager models, Counters counters, RateLimiter backfillRate,
                             BackfillStatus backfillStatus, Settings settings) {
+        this(stage, models, counters, backfillRate, backfillStatus, settings, defaultPacers(settings));
+    }
+
+    /**
+     * @param pacers the backfill pacing of the stream threads ({@link BackfillPacer}), shared by every
+     *               task of the app instance
+     */
+    FeaturizeEmbedProcessor(FeaturizeStage stage, ModelManager models, Counters counters, RateLimiter backfillRate,
+                            BackfillStatus backfillStatus, Settings settings, BackfillPacer.PerThread pacers) {
+        this.pacers = pacers;
         this.stage = stage;
         this.models = models;
         this.counters = counters;
@@ -105,21 +124,25 @@ final class FeaturizeEmbedProcessor implements Processor<String, FeaturizeEmbedP
         this.buffer = context.getStateStore(TopologyFactory.BUFFER_STORE);
         this.embed = new EmbedStage(out, context.getStateStore(TopologyFactory.EMBEDDED_STORE), counters,
                 s.rawTopic(), s.featuresTopic(), buffer::get);
+        // the backfill takes its permits through a per-step cap (the pacer sizes each step)
+        this.stepLimiter = new RateLimiter.Capped(backfillRate);
         this.backfill = new Backfill(context.getStateStore(TopologyFactory.CORPUS_STORE),
-                context.getStateStore(TopologyFactory.BACKFILL_STORE), embed, counters, backfillRate, backfillStatus,
+                context.getStateStore(TopologyFactory.BACKFILL_STORE), embed, counters, stepLimiter, backfillStatus,
                 taskId, s.featuresTopic(), s.batchSize(), s.progressIntervalMs());
         try (KeyValueIterator<String, byte[]> it = buffer.all()) {
             while (it.hasNext()) {
-                pending.put(it.next().key, new Pending(null, 0));
+                pending.put(it.next().key, new Pending(null, 0, System.nanoTime()));
             }
         }
         if (!pending.isEmpty()) {
             log.info("task {}: {} buffered records restored, will be embedded", taskId, pending.size());
         }
+        // live first: the buffer is flushed, and only when nothing live is left waiting may the
+        // backfill take a step, paced so that it uses a bounded share of the thread (BackfillPacer)
         context.schedule(Duration.ofMillis(s.maxWaitMs()), PunctuationType.WALL_CLOCK_TIME, ts -> {
             flush();
-            if (s.backfillEnabled() && pending.size() < s.batchSize()) {
-                backfillStep();
+            if (s.backfillEnabled() && pending.isEmpty()) {
+                pacedBackfillStep();
             }
         });
     }
@@ -147,15 +170,16 @@ final class FeaturizeEmbedProcessor implements Processor<String, FeaturizeEmbedP
         String id = o.id();
         out.features(record, id, o.features());
         counters.inc("embed.in");
+        pacers.forCurrentThread().live();
         if (!pending.containsKey(id) && pending.size() >= s.bufferMax() && models.currentVersion().isEmpty()) {
             counters.inc("embed.deferred_to_backfill");
             return;
         }
         pending.remove(id); // a newer submission of a waiting id replaces it, at the end of the queue
-        pending.put(id, new Pending(o.crystal(), o.submittedAtMs()));
+        pending.put(id, new Pending(o.crystal(), o.submittedAtMs(), System.nanoTime()));
         buffer.put(id, value);
-        if (pending.size() >= s.batchSize()) {
-            flush();
+        if (pending.size() >= s.batchSize() || oldestPendingOverdue()) {
+            flush(); // a full batch, or one that waited its batch.max.wait.ms: embed now, not at the next tick
         }
     }
 
@@ -217,8 +241,47 @@ final class FeaturizeEmbedProcessor implements Processor<String, FeaturizeEmbedP
         return new EmbedStage.Item(id, o.crystal(), o.submittedAtMs());
     }
 
-    /** One bounded step of the backfill of the serving version (no-op without a model). */
+    /** True when the oldest buffered record has waited at least {@code batch.max.wait.ms}. */
+    private boolean oldestPendingOverdue() {
+        if (pending.isEmpty()) {
+            return false;
+        }
+        Pending oldest = pending.values().iterator().next();
+        return System.nanoTime() - oldest.bufferedAtNanos() >= s.maxWaitMs() * 1_000_000L;
+    }
+
+    /**
+     * One backfill step as the punctuator runs it: only when this stream thread's pacer has credit
+     * (bounded share of the thread's time while live records flow), with as many items as fit in the
+     * pacer's step duration.
+     */
+    void pacedBackfillStep() {
+        BackfillPacer pacer = pacers.forCurrentThread();
+        if (!pacer.mayStep()) {
+            counters.inc("backfill.yielded");
+            return;
+        }
+        stepLimiter.begin(pacer.itemsForStep());
+        pacer.stepStarted();
+        try {
+            backfillStep0();
+        } finally {
+            pacer.stepDone(stepLimiter.taken());
+            stepLimiter.begin(Integer.MAX_VALUE);
+        }
+    }
+
+    /** One step of the backfill of the serving version, unpaced (no-op without a model). */
     void backfillStep() {
+        stepLimiter.begin(Integer.MAX_VALUE);
+        backfillStep0();
+    }
+
+    private static BackfillPacer.PerThread defaultPacers(Settings s) {
+        return new BackfillPacer.PerThread(0.5, 50, s.maxWaitMs(), 4 * s.batchSize());
+    }
+
+    private void backfillStep0() {
         models.withModel(serving -> {
             backfill.step(serving, pending::containsKey);
             return null;

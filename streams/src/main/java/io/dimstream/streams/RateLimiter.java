@@ -1,7 +1,10 @@
 package io.dimstream.streams;
 
-/** A token bucket: at most {@code perSecond} permits per second, bursts up to one second's worth. */
-public final class RateLimiter {
+/**
+ * A token bucket: at most {@code perSecond} permits per second, bursts up to one second's worth. Not
+ * final only for {@link Capped}, the per-step view the backfill pacing hands to {@code Backfill}.
+ */
+public class RateLimiter {
 
     private final double perSecond;
     private double tokens;
@@ -28,5 +31,44 @@ public final class RateLimiter {
     /** Returns unused permits. */
     public synchronized void giveBack(int n) {
         tokens = Math.min(perSecond, tokens + n);
+    }
+
+    /**
+     * A view of a shared limiter that grants at most {@code cap} permits per {@link #begin} and counts
+     * what it granted net of what was given back (the items one backfill step took).
+     */
+    static final class Capped extends RateLimiter {
+        private final RateLimiter shared;
+        private int cap = Integer.MAX_VALUE;
+        private int net;
+
+        Capped(RateLimiter shared) {
+            super(1);
+            this.shared = shared;
+        }
+
+        /** Starts a step that may take at most {@code cap} permits. */
+        void begin(int cap) {
+            this.cap = Math.max(0, cap);
+            this.net = 0;
+        }
+
+        /** Permits granted since {@link #begin}, net of those given back. */
+        int taken() {
+            return net;
+        }
+
+        @Override
+        public int acquireUpTo(int wanted) {
+            int g = shared.acquireUpTo(Math.min(wanted, cap - net));
+            net += g;
+            return g;
+        }
+
+        @Override
+        public void giveBack(int n) {
+            shared.giveBack(n);
+            net -= n;
+        }
     }
 }

@@ -81,10 +81,13 @@ public final class StreamsApp implements AutoCloseable {
                     Duration.ofMillis(config.getLong(StreamsAppConfig.TOPICS_READY_TIMEOUT_MS)));
             checkCoPartitioned(admin, t);
         }
-        log.info("starting streams app {} (model {}, batch {}, {} on {})",
+        log.info("starting streams app {} (model {}, batch {}, {} on {}; {}, session {} ms, {} standby)",
                 config.getString(StreamsAppConfig.APPLICATION_ID), models.modelName(),
                 config.getInt(StreamsAppConfig.BATCH_SIZE), StreamsConfig.EXACTLY_ONCE_V2,
-                config.getString(StreamsAppConfig.BOOTSTRAP_SERVERS));
+                config.getString(StreamsAppConfig.BOOTSTRAP_SERVERS),
+                config.staticMembership() ? "static member " + config.instanceId() : "dynamic member",
+                config.getInt(StreamsAppConfig.SESSION_TIMEOUT_MS),
+                config.getInt(StreamsAppConfig.NUM_STANDBY_REPLICAS));
         streams.start();
         return this;
     }
@@ -195,7 +198,13 @@ public final class StreamsApp implements AutoCloseable {
     @Override
     public void close() {
         log.info("stopping streams app {}", config.getString(StreamsAppConfig.APPLICATION_ID));
-        streams.close(Duration.ofSeconds(30));
+        org.apache.kafka.streams.CloseOptions close = org.apache.kafka.streams.CloseOptions.timeout(Duration.ofSeconds(30));
+        if (config.getBoolean(StreamsAppConfig.LEAVE_GROUP_ON_CLOSE)) {
+            // a static member otherwise keeps its tasks until session.timeout.ms, waiting for its restart
+            close = close.withGroupMembershipOperation(
+                    org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP);
+        }
+        streams.close(close);
         models.close();
         stopped.countDown();
     }

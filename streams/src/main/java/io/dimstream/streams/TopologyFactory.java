@@ -53,6 +53,7 @@ public final class TopologyFactory {
     private final Counters counters;
     private final BackfillStatus backfillStatus;
     private final RateLimiter backfillRate;
+    private final BackfillPacer.PerThread backfillPacers;
 
     public TopologyFactory(StreamsAppConfig config, Featurize featurize, ModelManager models, Counters counters,
                            BackfillStatus backfillStatus) {
@@ -62,6 +63,11 @@ public final class TopologyFactory {
         this.counters = counters;
         this.backfillStatus = backfillStatus;
         this.backfillRate = new RateLimiter(config.getInt(StreamsAppConfig.BACKFILL_RATE));
+        int batch = config.getInt(StreamsAppConfig.BATCH_SIZE);
+        // live records first: each stream thread gives the backfill a bounded share of its time
+        this.backfillPacers = new BackfillPacer.PerThread(config.getDouble(StreamsAppConfig.BACKFILL_MAX_SHARE),
+                config.getLong(StreamsAppConfig.BACKFILL_STEP_MAX_MS), config.getLong(StreamsAppConfig.BATCH_MAX_WAIT_MS),
+                4 * batch);
     }
 
     public Topology build() {
@@ -101,7 +107,7 @@ public final class TopologyFactory {
                 .mapValues(FeaturizeEmbedProcessor.Input::raw, Named.as("raw-input"))
                 .merge(corpusUpdates, Named.as("raw-and-corpus-updates"))
                 .process(() -> new FeaturizeEmbedProcessor(stage, models, counters, backfillRate, backfillStatus,
-                                settings),
+                                settings, backfillPacers),
                         Named.as(FEATURIZE_EMBED), CORPUS_STORE, BUFFER_STORE, EMBEDDED_STORE, BACKFILL_STORE);
 
         // 3. models.registry -> global store -> model manager

@@ -218,4 +218,117 @@ class FeaturizeEmbedProcessorTest {
         List<String> children = context.forwarded().stream().map(f -> f.childName().orElse("(all)")).toList();
         assertEquals(List.of(Outputs.FEATURES, Outputs.EMBEDDINGS, Outputs.DLQ), children);
     }
+
+    /** Features of {@code id} as the corpus table holds them (serialized bytes). */
+    byte[] corpusBytes(String id) {
+        return AvroSerde.of(CrystalFeatures.class).toBytes(TestModels.FAKE_FEATURIZE.apply(
+                CrystalSubmission.newBuilder().setId(id).setSource("t").setPayload("sites=1;x=1")
+                        .setSubmittedAt(Instant.ofEpochMilli(1)).build()).toAvro(1, 2));
+    }
+
+    void punctuate() {
+        context.scheduledPunctuators().get(0).getPunctuator().punctuate(context.currentSystemTimeMs());
+    }
+
+    @Test
+    void liveRecordsWaitingInTheBufferAreEmbeddedBeforeTheBackfillTakesAStep() throws Exception {
+        for (int i = 0; i < 20; i++) {
+            corpus.put("c" + i, org.apache.kafka.streams.state.ValueAndTimestamp.make(corpusBytes("c" + i), 1));
+        }
+        serve(1, "test-encoder scale=1");
+        FeaturizeEmbedProcessor p = processor(4);
+        context.setRecordMetadata("crystals.raw", 0, 0);
+        for (String id : List.of("live1", "live2", "live3")) { // under one batch: they wait for the punctuator
+            p.process(new Record<>(id, FeaturizeEmbedProcessor.Input.raw(raw(id, "sites=2;x=1")), 1));
+        }
+        assertTrue(embeddings().isEmpty());
+        punctuate();
+        List<CrystalEmbedding> out = embeddings();
+        assertTrue(out.size() > 3, "the backfill stepped after the live flush: " + out.size());
+        assertEquals(List.of("live1", "live2", "live3"), out.subList(0, 3).stream().map(CrystalEmbedding::getId)
+                .toList(), "the live records come first");
+        assertTrue(out.subList(0, 3).stream().noneMatch(CrystalEmbedding::getBackfill));
+        assertTrue(out.subList(3, out.size()).stream().allMatch(e -> e.getBackfill() && e.getId().startsWith("c")));
+    }
+
+    @Test
+    void noBackfillStepWhileLiveRecordsAreStillWaiting() throws Exception {
+        for (int i = 0; i < 10; i++) {
+            corpus.put("c" + i, org.apache.kafka.streams.state.ValueAndTimestamp.make(corpusBytes("c" + i), 1));
+        }
+        FeaturizeEmbedProcessor p = processor(2);
+        context.setRecordMetadata("crystals.raw", 0, 0);
+        // 20 live records arrive before any model serves: they wait in the buffer
+        for (int i = 0; i < 20; i++) {
+            p.process(new Record<>("l" + i, FeaturizeEmbedProcessor.Input.raw(raw("l" + i, "sites=1;x=1")), i));
+        }
+        serve(1, "test-encoder scale=1");
+        context.resetForwards();
+        punctuate(); // one flush takes 8 batches of 2: 4 live records are left, so the backfill waits
+        List<CrystalEmbedding> first = embeddings();
+        assertEquals(FeaturizeEmbedProcessor.MAX_BATCHES_PER_FLUSH * 2, first.size());
+        assertTrue(first.stream().noneMatch(CrystalEmbedding::getBackfill), "no backfill while live records wait");
+        context.resetForwards();
+        punctuate(); // the last 4 live records, then (nothing live left) a backfill step
+        List<CrystalEmbedding> second = embeddings();
+        assertEquals(List.of("l16", "l17", "l18", "l19"), second.subList(0, 4).stream()
+                .map(CrystalEmbedding::getId).toList());
+        assertTrue(second.subList(0, 4).stream().noneMatch(CrystalEmbedding::getBackfill));
+        assertTrue(second.size() > 4 && second.subList(4, second.size()).stream().allMatch(CrystalEmbedding::getBackfill),
+                "then the backfill: " + second.size());
+        // the backfill re-embeds the corpus only: the 20 live ids are never embedded twice with v1
+        assertEquals(20, embedded.approximateNumEntries() - second.subList(4, second.size()).size());
+    }
+
+    @Test
+    void aPunctuationStepIsSizedByThePacerAndYieldsWithoutCredit() throws Exception {
+        for (int i = 0; i < 100; i++) {
+            corpus.put(String.format("c%03d", i),
+                    org.apache.kafka.streams.state.ValueAndTimestamp.make(corpusBytes("c" + i), 1));
+        }
+        serve(1, "test-encoder scale=1");
+        long[] now = {0};
+        // share 0.5, 40 ms steps; the fake clock makes every item cost 2 ms
+        BackfillPacer.PerThread pacers = new BackfillPacer.PerThread(0.5, 40, 40, 64) {
+            final BackfillPacer pacer = new BackfillPacer(0.5, 40_000_000L, 40_000_000L, 64, () -> now[0]);
+
+            @Override
+            BackfillPacer forCurrentThread() {
+                return pacer;
+            }
+        };
+        FeaturizeEmbedProcessor p = new FeaturizeEmbedProcessor(
+                new FeaturizeStage(TestModels.FAKE_FEATURIZE, "crystals.raw", counters), models, counters,
+                new RateLimiter(1_000_000), new BackfillStatus(),
+                new FeaturizeEmbedProcessor.Settings(16, 100, 1000, true, 5000, "crystals.raw", "crystals.features"),
+                pacers);
+        p.init(context);
+        Thread.sleep(5); // a few tokens in the shared rate limiter
+        context.setRecordMetadata("crystals.raw", 0, 0);
+        p.process(new Record<>("live", FeaturizeEmbedProcessor.Input.raw(raw("live", "sites=1;x=1")), 1));
+        BackfillPacer pacer = pacers.forCurrentThread();
+        // first step: 8 items to measure the cost
+        int before = embeddings().size();
+        pacer.stepStarted();
+        now[0] += 16_000_000L; // 8 items x 2 ms
+        pacer.stepDone(8);
+        assertEquals(2_000_000.0, pacer.nanosPerItem(), 1);
+        assertEquals(20, pacer.itemsForStep(), "40 ms at 2 ms per item");
+        now[0] += 100_000_000L;
+        pacer.live();
+        p.pacedBackfillStep();
+        List<CrystalEmbedding> step = embeddings().subList(before, embeddings().size()).stream()
+                .filter(CrystalEmbedding::getBackfill).toList();
+        assertEquals(20, step.size(), "one paced step embeds what fits in its 40 ms");
+        // the fake clock did not move during that step, so charge it by hand: 40 ms of backfill with a
+        // credit of at most 20 ms leaves the thread in debt, and the next punctuation yields
+        pacer.stepStarted();
+        now[0] += 40_000_000L;
+        pacer.stepDone(20);
+        int yieldedBefore = (int) counters.get("backfill.yielded");
+        int n = embeddings().size();
+        p.pacedBackfillStep();
+        assertEquals(n, embeddings().size(), "no credit: no step");
+        assertEquals(yieldedBefore + 1, counters.get("backfill.yielded"));
+    }
 }

@@ -17,6 +17,8 @@ import picocli.CommandLine.Command;
             EmbedBench.class,
             IngestBench.class,
             E2eBench.class,
+            FailoverBench.class,
+            SwapBench.class,
             HeadsBench.class,
             LargeCellBench.class,
             SearchBench.class,
