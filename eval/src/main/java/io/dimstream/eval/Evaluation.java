@@ -135,7 +135,8 @@ public final class Evaluation {
                 if (reps.contains(pooled) && m != null) {
                     String what = pooled == Representation.DIM_LOCAL ? "DIM" : "random";
                     trainX.put(pooled, timings.time("embed + pooled local (" + what + ")",
-                            () -> embedPooledUsed(m, train, cells, "embed+local train (" + what + ")")));
+                            () -> prototypes == null ? embedPooledUsed(m, train, cells, "embed+local train (" + what + ")")
+                                    : toDouble(m.embedWithPooledLocal(train.allFeatures()))));
                     testX.put(pooled, timings.time("embed + pooled local (" + what + ")",
                             () -> toDouble(m.embedWithPooledLocal(test.allFeatures()))));
                 }
@@ -212,14 +213,17 @@ public final class Evaluation {
         String[] teIds = test.ids().toArray(new String[0]);
         String[] trKeys = keys(trIds);
         String[] teKeys = keys(teIds);
-        for (Representation r : List.of(Representation.DIM, Representation.RANDOM, Representation.COMPOSITION)) {
+        // dim+local / random+local (global embedding + mean and std of the site vectors) when a method uses them:
+        // the site-level vectors are where the local DIM objective puts structural information
+        for (Representation r : List.of(Representation.DIM, Representation.RANDOM, Representation.DIM_LOCAL,
+                Representation.RANDOM_LOCAL, Representation.COMPOSITION)) {
             if (!trainX.containsKey(r)) {
                 continue;
             }
             for (PrototypeCheck.Metric metric : PrototypeCheck.Metric.values()) {
                 PrototypeCheck.Result res = PrototypeCheck.run(testX.get(r), teIds, teKeys, trainX.get(r), trIds, trKeys,
                         metric);
-                String row = String.format(Locale.ROOT, "| %s | %s | %d of %d | %.3f | %.3f | %.4f |", r.name().toLowerCase(Locale.ROOT),
+                String row = String.format(Locale.ROOT, "| %s | %s | %d of %d | %.3f | %.3f | %.4f |", r.prefix(),
                         metric.name().toLowerCase(Locale.ROOT), res.evaluated(), res.queries(), res.top1(), res.precision(),
                         res.chance());
                 prototypeRows.add(row);

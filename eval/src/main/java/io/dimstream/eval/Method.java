@@ -49,6 +49,11 @@ public enum Method {
             this.description = description;
         }
 
+        /** The method-name prefix (e.g. {@code dim+local}). */
+        public String prefix() {
+            return prefix;
+        }
+
         public boolean usesDim() {
             return this == DIM || this == DIM_COMPOSITION || this == DIM_LOCAL;
         }
