@@ -45,26 +45,39 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code dimstream bench failover}: kill -9 of one of two streams-app instances, measured (issue 16).
- * An embedded broker on 127.0.0.1; two instances of {@code dimstream streams} as <b>separate JVM
- * processes</b> (the current java binary and class path, one state dir each, the app's default
+ * {@code dimstream bench failover}: kill -9 of one of two (or {@code --instances N}) streams-app
+ * instances, measured (issues 16 and 20). An embedded broker on 127.0.0.1; N instances of
+ * {@code dimstream streams} as <b>separate JVM processes</b> (the current java binary and class path, one state dir each, the app's default
  * failover settings unless {@code -p} says otherwise); real structures produced at a steady rate;
- * a read_committed reader of the embeddings. Each run waits until both instances own active
- * partitions, kills one ({@link Process#destroyForcibly}, SIGKILL) and measures, on each partition it
+ * a read_committed reader of the embeddings. Each run waits until all instances own active
+ * partitions, balanced (max − min ≤ 1 active partitions of the raw topic per instance), kills one ({@link Process#destroyForcibly}, SIGKILL) and measures, on each partition it
  * owned, the gap from the kill to the first visible embedding of a record produced after the kill;
- * then restarts it from the same state dir. Then one instance alone: kill -9 and restart, time to
+ * then restarts it from the same state dir and waits for a balanced assignment again, and for output on
+ * every partition (the assignment before, while down and after is reported). Then one instance alone: kill -9 and restart, time to
  * RUNNING and to the first output. At the end every produced id must have exactly one embedding of
- * the serving version (exactly-once across the kills).
+ * the serving version (exactly-once across the kills). {@code --throughput COUNT} measures instead the
+ * sustained rate with 1 .. N instances (a fresh broker each, COUNT structures produced at full speed).
  */
 @Command(name = "failover", mixinStandardHelpOptions = true,
-        description = {"Failover benchmark: two streams-app processes on an embedded broker, kill -9 of one.",
+        description = {"Failover benchmark: two (--instances N) streams-app processes on an embedded broker, kill -9 of one.",
+            "Reports the assignment (active partitions per instance) before the kill and after the restart.",
             "Reports the time until its partitions produce output again (each run and the median of --runs).",
             "Then kill -9 and restart of a single instance: time to RUNNING and to the first output.",
             "At the end it checks that no id is missing or embedded twice (exactly-once)."})
 public final class FailoverBench implements Callable<Integer> {
 
-    @Option(names = "--runs", defaultValue = "3", description = "Kills of one of two instances (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--runs", defaultValue = "3",
+            description = "Kills of one of the instances, in turn a, b, … (default: ${DEFAULT-VALUE}).")
     int runs;
+
+    @Option(names = "--instances", defaultValue = "2",
+            description = "App processes (default: ${DEFAULT-VALUE}; e.g. 3 with --partitions 6).")
+    int instances;
+
+    @Option(names = "--throughput", paramLabel = "COUNT", defaultValue = "0",
+            description = {"Instead of the kills: for 1 .. --instances instances (a fresh broker each), COUNT structures",
+                "produced as fast as possible; reports structures/s sustained per instance count."})
+    int throughput;
 
     @Option(names = "--restarts", defaultValue = "3",
             description = "Kill -9 + restarts of a single instance (default: ${DEFAULT-VALUE}; 0 = skip).")
@@ -118,6 +131,16 @@ public final class FailoverBench implements Callable<Integer> {
     long missingIds = -1;
     long duplicatedIds = -1;
     long producedIds = -1;
+    /** Per kill run: the killed instance, the assignment before the kill and after its restart. */
+    final List<String> victims = new ArrayList<>();
+    final List<Map<String, Set<Integer>>> assignmentsBefore = new ArrayList<>();
+    final List<Map<String, Set<Integer>>> assignmentsAfter = new ArrayList<>();
+    final List<Double> restartToBalancedSeconds = new ArrayList<>();
+    final List<Double> restartToAllOutputSeconds = new ArrayList<>();
+    /** {@code --throughput}: sustained structures/s, missing and duplicated ids, per instance count. */
+    final Map<Integer, Double> throughputPerInstances = new java.util.TreeMap<>();
+    final Map<Integer, Long> throughputMissing = new java.util.TreeMap<>();
+    final Map<Integer, Long> throughputDuplicated = new java.util.TreeMap<>();
 
     private Topics topics;
     private final Map<String, Long> producedAt = new ConcurrentHashMap<>();
@@ -129,15 +152,40 @@ public final class FailoverBench implements Callable<Integer> {
     private volatile long markMs = Long.MAX_VALUE;
     private final Map<Integer, Long> firstAfterMark = new ConcurrentHashMap<>();
     private final AtomicLong lastVisible = new AtomicLong();
+    private final AtomicInteger generation = new AtomicInteger();
+    /** Arrival time of every embedding and dead letter (for {@code --throughput}). */
+    private final List<Long> visibleAt = java.util.Collections.synchronizedList(new ArrayList<>());
 
     @Override
     public Integer call() throws Exception {
         Locale.setDefault(Locale.ROOT);
+        if (instances < 1 || instances > 26 || (throughput <= 0 && instances < 2)) {
+            throw new IllegalArgumentException("--instances must be 2..26 (1..26 with --throughput)");
+        }
         List<LiveBench.Sample> samples = LiveBench.samples(data);
         ModelVersion model = LiveBench.model(modelDir, trainSteps, samples);
         Path work = Files.createTempDirectory("dimstream-bench-failover-");
-        System.out.printf("bench failover: %d structures in the data set, %.0f/s, %d partitions, %s; work dir %s%n",
-                samples.size(), rate, partitions, LiveBench.machine(), work);
+        try {
+            if (throughput > 0) {
+                return throughput(samples, model, work);
+            }
+            return kills(samples, model, work);
+        } finally {
+            if (keep) {
+                System.out.println("work dir kept: " + work);
+            } else {
+                LiveBench.deleteQuietly(work);
+            }
+        }
+    }
+
+    private static String name(int i) {
+        return String.valueOf((char) ('a' + i));
+    }
+
+    private int kills(List<LiveBench.Sample> samples, ModelVersion model, Path work) throws Exception {
+        System.out.printf("bench failover: %d instances, %d structures in the data set, %.0f/s, %d partitions, %s; "
+                + "work dir %s%n", instances, samples.size(), rate, partitions, LiveBench.machine(), work);
         AtomicBoolean stop = new AtomicBoolean();
         List<Child> children = new ArrayList<>();
         try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().dataDir(work.resolve("kafka"))
@@ -152,28 +200,32 @@ public final class FailoverBench implements Callable<Integer> {
                         ModelRecords.registryKey(model.getModelName(), model.getVersion()),
                         LiveBench.MODEL_SERDE.toBytes(model))).get();
                 Thread reader = reader(bootstrap, stop, model.getVersion());
-                Child a = new Child("a", work, appConfig(bootstrap, work, "a"));
-                Child b = new Child("b", work, appConfig(bootstrap, work, "b"));
-                children.add(a);
-                children.add(b);
-                a.start();
-                b.start();
-                if (!a.awaitRunning(waitS) || !b.awaitRunning(waitS)) {
-                    throw new IllegalStateException("instances not RUNNING after " + waitS + " s; logs in " + work);
+                for (int i = 0; i < instances; i++) {
+                    children.add(new Child(name(i), work, appConfig(bootstrap, work, name(i))));
+                }
+                for (Child c : children) {
+                    c.start();
+                }
+                for (Child c : children) {
+                    if (!c.awaitRunning(waitS)) {
+                        throw new IllegalStateException("instances not RUNNING after " + waitS + " s; logs in " + work);
+                    }
                 }
                 Thread feeder = feeder(producer, samples, stop);
                 awaitOutput("first output", System.currentTimeMillis(), allPartitions());
 
                 List<Double> failovers = new ArrayList<>();
                 List<String> lines = new ArrayList<>();
+                List<String> balanceLines = new ArrayList<>();
                 for (int run = 1; run <= runs; run++) {
-                    awaitBalanced(admin, a, b);
+                    awaitBalanced(admin, children);
                     Thread.sleep(settleS * 1000L);
-                    Map<String, Set<Integer>> owned = awaitBalanced(admin, a, b);
-                    Child victim = run % 2 == 1 ? a : b;
-                    Child survivor = victim == a ? b : a;
+                    Map<String, Set<Integer>> owned = awaitBalanced(admin, children);
+                    Child victim = children.get((run - 1) % instances);
+                    List<Child> survivors = children.stream().filter(c -> c != victim).toList();
                     Set<Integer> lost = owned.getOrDefault(victim.name, Set.of());
-                    Set<Integer> kept = owned.getOrDefault(survivor.name, Set.of());
+                    Set<Integer> kept = new TreeSet<>();
+                    survivors.forEach(s -> kept.addAll(owned.getOrDefault(s.name, Set.of())));
                     long kill = System.currentTimeMillis();
                     mark(kill);
                     victim.kill();
@@ -182,28 +234,57 @@ public final class FailoverBench implements Callable<Integer> {
                     failovers.add(worst);
                     long keptWorst = kept.stream().mapToLong(p -> firstAfterMark.getOrDefault(p, -1L) - kill).max()
                             .orElse(-1);
-                    long rebalance = survivor.stateChangeAfter(kill, "RUNNING -> REBALANCING");
-                    long running = rebalance < 0 ? -1 : survivor.stateChangeAfter(rebalance, "REBALANCING -> RUNNING");
+                    // the first survivor to see the rebalance, and the last to be RUNNING again
+                    long rebalance = survivors.stream().mapToLong(s -> s.stateChangeAfter(kill, "RUNNING -> REBALANCING"))
+                            .filter(t -> t >= 0).min().orElse(-1);
+                    long running = rebalance < 0 ? -1 : survivors.stream()
+                            .mapToLong(s -> s.stateChangeAfter(rebalance, "REBALANCING -> RUNNING")).max().orElse(-1);
+                    StringBuilder surv = new StringBuilder();
+                    for (Child s : survivors) {
+                        surv.append(surv.length() == 0 ? "" : ", ").append(s.name).append(" (partitions ")
+                                .append(owned.getOrDefault(s.name, Set.of())).append(')');
+                    }
                     String line = String.format("| %d | kill -9 %s (partitions %s) | **%.1f s** (per partition: %s) | "
-                                    + "%.1f s / %.1f s | %s (partitions %s): first output after %.1f s |", run, victim.name,
+                                    + "%.1f s / %.1f s | %s: first output after %.1f s |", run, victim.name,
                             lost, worst, perPartition(resumed, kill), rebalance < 0 ? -1 : (rebalance - kill) / 1000.0,
-                            running < 0 ? -1 : (running - kill) / 1000.0, survivor.name, kept, keptWorst / 1000.0);
+                            running < 0 ? -1 : (running - kill) / 1000.0, surv, keptWorst / 1000.0);
                     lines.add(line);
                     System.out.println(line);
+                    Map<String, Set<Integer>> whileDown = owners(admin);
                     victim.start();
                     if (!victim.awaitRunning(waitS)) {
                         throw new IllegalStateException(victim.name + " not RUNNING after restart; logs in " + work);
                     }
                     System.out.printf("   %s restarted: RUNNING %.1f s after its start%n", victim.name,
                             (victim.runningAt - victim.startedAt) / 1000.0);
+                    Map<String, Set<Integer>> after = awaitBalanced(admin, children);
+                    long balancedAt = System.currentTimeMillis();
+                    long restartMark = balancedAt;
+                    Map<Integer, Long> flowing = awaitOutput("after the restart of " + victim.name + ", run " + run,
+                            restartMark, allPartitions());
+                    double allFlowing = (flowing.values().stream().mapToLong(Long::longValue).max().orElse(-1)
+                            - victim.startedAt) / 1000.0;
+                    double toBalanced = (balancedAt - victim.startedAt) / 1000.0;
+                    victims.add(victim.name);
+                    assignmentsBefore.add(owned);
+                    assignmentsAfter.add(after);
+                    restartToBalancedSeconds.add(toBalanced);
+                    restartToAllOutputSeconds.add(allFlowing);
+                    String bl = String.format("| %d | %s | %s | %s | %s | %.1f s | %.1f s |", run, assignment(owned),
+                            victim.name, assignment(whileDown), assignment(after), toBalanced, allFlowing);
+                    balanceLines.add(bl);
+                    System.out.println("   assignment " + bl);
                 }
 
                 List<Double> toRunning = new ArrayList<>();
                 List<Double> toOutput = new ArrayList<>();
                 List<String> restartLines = new ArrayList<>();
                 if (restarts > 0) {
-                    // one instance alone: b goes for good (its static member times out, a takes everything)
-                    b.kill();
+                    // one instance alone: the others go for good (their static members time out, a takes everything)
+                    Child a = children.get(0);
+                    for (Child c : children.subList(1, children.size())) {
+                        c.kill();
+                    }
                     awaitOwnsAll(admin, a);
                     for (int r = 1; r <= restarts; r++) {
                         Thread.sleep(settleS * 1000L);
@@ -247,7 +328,8 @@ public final class FailoverBench implements Callable<Integer> {
                         .filter(k -> !k.endsWith("@" + model.getVersion())).count();
 
                 System.out.println();
-                System.out.printf("### Kill -9 of one of two instances (%d runs)%n%n", runs);
+                System.out.printf("### Kill -9 of one of %s instances (%d runs)%n%n", instances == 2 ? "two" : instances,
+                        runs);
                 System.out.println("| run | killed | its partitions resumed after (worst partition) | survivor rebalancing / "
                         + "RUNNING again after | survivor's own partitions |");
                 System.out.println("|---|---|---|---|---|");
@@ -255,6 +337,14 @@ public final class FailoverBench implements Callable<Integer> {
                 System.out.printf("%n**median of %d: %.1f s** (kill → first visible embedding of a record produced after the "
                         + "kill, on the last of the killed instance's partitions)%n", failovers.size(),
                         LiveBench.median(failovers));
+                if (!balanceLines.isEmpty()) {
+                    System.out.printf("%n### Active %s partitions per instance (balanced = max − min ≤ 1)%n%n",
+                            topics.raw());
+                    System.out.println("| run | before the kill | killed | while it is down | after its restart | "
+                            + "restart → balanced | restart → output on all partitions |");
+                    System.out.println("|---|---|---|---|---|---|---|");
+                    balanceLines.forEach(System.out::println);
+                }
                 if (!restartLines.isEmpty()) {
                     System.out.printf("%n### Kill -9 and restart of a single instance (same state dir, %d runs)%n%n", restarts);
                     System.out.println("| run | process start → RUNNING | kill → first output | kill → output on all partitions |");
@@ -269,8 +359,8 @@ public final class FailoverBench implements Callable<Integer> {
                                 + "other versions%n", produced, sendFailures.get(),
                         embeddingsPerIdVersion.keySet().stream().filter(k -> k.endsWith("@" + model.getVersion())).count(),
                         model.getVersion(), dead.size(), missing, dup, extraVersions);
-                System.out.printf("settings: %s; rate %.0f/s, %d partitions, 1 stream thread per instance, %s%n",
-                        settingsLine(base), rate, partitions, LiveBench.machine());
+                System.out.printf("settings: %s; rate %.0f/s, %d partitions, %d instances, 1 stream thread per instance, "
+                        + "%s%n", settingsLine(base), rate, partitions, instances, LiveBench.machine());
                 return missing == 0 && dup == 0 ? 0 : 1;
             }
         } finally {
@@ -278,12 +368,135 @@ public final class FailoverBench implements Callable<Integer> {
             for (Child c : children) {
                 c.kill();
             }
-            if (keep) {
-                System.out.println("work dir kept: " + work);
-            } else {
-                LiveBench.deleteQuietly(work);
+        }
+    }
+
+    /**
+     * {@code --throughput COUNT}: for n = 1 .. {@code --instances}, a fresh broker and n fresh instances;
+     * once all n own active partitions, COUNT structures are produced as fast as the producer goes and
+     * the run ends when every one has its embedding (or dead letter). Sustained rate = the middle 80 %
+     * of the outputs over the time between the 10th and the 90th percentile of their arrival.
+     */
+    private int throughput(List<LiveBench.Sample> samples, ModelVersion model, Path work) throws Exception {
+        System.out.printf("bench failover --throughput %d: 1..%d instances, %d partitions, %s; work dir %s%n",
+                throughput, instances, partitions, LiveBench.machine(), work);
+        List<String> lines = new ArrayList<>();
+        int rc = 0;
+        StreamsAppConfig base = null;
+        for (int n = 1; n <= instances; n++) {
+            generation.incrementAndGet(); // the reader of the previous instance count stops
+            producedAt.clear();
+            partitionOf.clear();
+            embeddingsPerIdVersion.clear();
+            dead.clear();
+            visibleAt.clear();
+            Path sub = work.resolve("n" + n);
+            Files.createDirectories(sub);
+            AtomicBoolean stop = new AtomicBoolean();
+            List<Child> children = new ArrayList<>();
+            try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.builder().dataDir(sub.resolve("kafka"))
+                    .brokerProperties(brokerProps).deleteOnClose(true).build().start();
+                 Admin admin = Admin.create(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers()));
+                 KafkaProducer<String, byte[]> producer = LiveBench.producer(broker.bootstrapServers())) {
+                String bootstrap = broker.bootstrapServers();
+                base = new StreamsAppConfig(appConfig(bootstrap, sub, "a"));
+                topics = base.topics();
+                topics.ensureAll(admin, partitions, Optional.empty());
+                producer.send(new ProducerRecord<>(topics.modelsRegistry(),
+                        ModelRecords.registryKey(model.getModelName(), model.getVersion()),
+                        LiveBench.MODEL_SERDE.toBytes(model))).get();
+                reader(bootstrap, stop, model.getVersion());
+                for (int i = 0; i < n; i++) {
+                    children.add(new Child(name(i), sub, appConfig(bootstrap, sub, name(i))));
+                }
+                for (Child c : children) {
+                    c.start();
+                }
+                for (Child c : children) {
+                    if (!c.awaitRunning(waitS)) {
+                        throw new IllegalStateException("instances not RUNNING after " + waitS + " s; logs in " + sub);
+                    }
+                }
+                Map<String, Set<Integer>> owned = awaitBalanced(admin, children);
+                long t0 = System.currentTimeMillis();
+                for (int i = 0; i < throughput; i++) {
+                    LiveBench.Sample s = samples.get(i % samples.size());
+                    String id = "t" + n + "-" + i + "-" + s.id();
+                    long now = System.currentTimeMillis();
+                    producedAt.put(id, now);
+                    producer.send(new ProducerRecord<>(topics.raw(), id, LiveBench.raw(id, s, now)), (md, e) -> {
+                        if (e != null) {
+                            sendFailures.incrementAndGet();
+                            producedAt.remove(id);
+                        }
+                    });
+                }
+                producer.flush();
+                long sent = System.currentTimeMillis();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitS + throughput / 100L);
+                while (missing(model.getVersion()) > 0 && System.nanoTime() < deadline) {
+                    Thread.sleep(100);
+                }
+                long missing = missing(model.getVersion());
+                long dup = embeddingsPerIdVersion.values().stream().filter(c -> c.get() > 1).count();
+                long[] at;
+                synchronized (visibleAt) {
+                    at = visibleAt.stream().mapToLong(Long::longValue).sorted().toArray();
+                }
+                double sustained = at.length < 10 ? Double.NaN
+                        : 0.8 * at.length / Math.max(1, LiveBench.pct(at, 90) - LiveBench.pct(at, 10)) * 1000.0;
+                double overall = at.length == 0 ? Double.NaN : at.length * 1000.0 / Math.max(1, at[at.length - 1] - t0);
+                throughputPerInstances.put(n, sustained);
+                throughputMissing.put(n, missing);
+                throughputDuplicated.put(n, dup);
+                if (missing != 0 || dup != 0) {
+                    rc = 1;
+                }
+                String line = String.format("| %d | %s | %d | %.1f s | **%.0f/s** | %.0f/s | %d / %d |", n,
+                        assignment(owned), at.length, (sent - t0) / 1000.0, sustained, overall, missing, dup);
+                lines.add(line);
+                System.out.println(line);
+            } finally {
+                stop.set(true);
+                for (Child c : children) {
+                    c.kill();
+                }
             }
         }
+        System.out.printf("%n### Throughput with 1..%d instances (%d structures each, as fast as produced)%n%n",
+                instances, throughput);
+        System.out.println("| instances | active partitions per instance | outputs (embeddings + dead letters) | "
+                + "produce time | sustained (middle 80 %) | overall (first send → last output) | missing / duplicated |");
+        System.out.println("|---|---|---|---|---|---|---|");
+        lines.forEach(System.out::println);
+        System.out.printf("settings: %s; %d partitions, 1 stream thread per instance, %s%n", settingsLine(base),
+                partitions, LiveBench.machine());
+        return rc;
+    }
+
+    /** {@code a 2 {0, 3} · b 2 {1, 4} …}: active partitions per instance, sorted by instance. */
+    static String assignment(Map<String, Set<Integer>> m) {
+        StringBuilder sb = new StringBuilder();
+        new java.util.TreeMap<>(m).forEach((k, v) -> sb.append(sb.length() == 0 ? "" : " · ").append(k).append(' ')
+                .append(v.size()).append(' ').append(v));
+        return sb.length() == 0 ? "—" : sb.toString();
+    }
+
+    /** Whether every instance in {@code names} owns active partitions, together all, max − min ≤ 1. */
+    boolean balanced(Map<String, Set<Integer>> m, List<String> names) {
+        Set<Integer> all = new TreeSet<>();
+        m.values().forEach(all::addAll);
+        if (!all.equals(allPartitions())) {
+            return false;
+        }
+        int min = Integer.MAX_VALUE;
+        int max = 0;
+        for (String n : names) {
+            int c = m.getOrDefault(n, Set.of()).size();
+            min = Math.min(min, c);
+            max = Math.max(max, c);
+        }
+        return (min > 0 || partitions < names.size()) && max - min <= 1;
     }
 
     private static String settingsLine(StreamsAppConfig c) {
@@ -347,14 +560,20 @@ public final class FailoverBench implements Callable<Integer> {
                 + " s (got " + firstAfterMark.keySet() + ")");
     }
 
-    /** Active raw partitions per instance ("a", "b") as the group coordinator has them. */
+    /** Active raw partitions per instance ("a", "b", …) as the group coordinator has them. */
     private Map<String, Set<Integer>> owners(Admin admin) throws Exception {
         ConsumerGroupDescription g = admin.describeConsumerGroups(List.of(APP_ID)).all().get(30, TimeUnit.SECONDS)
                 .get(APP_ID);
         Map<String, Set<Integer>> m = new HashMap<>();
         for (MemberDescription md : g.members()) {
             String inst = md.groupInstanceId().orElse(md.clientId());
-            String name = inst.startsWith("bench-a") ? "a" : inst.startsWith("bench-b") ? "b" : inst;
+            String name = inst;
+            for (int i = 0; i < instances; i++) {
+                String prefix = "bench-" + name(i);
+                if (inst.equals(prefix) || inst.startsWith(prefix + "-")) {
+                    name = name(i);
+                }
+            }
             for (TopicPartition tp : md.assignment().topicPartitions()) {
                 if (tp.topic().equals(topics.raw())) {
                     m.computeIfAbsent(name, k -> new TreeSet<>()).add(tp.partition());
@@ -364,18 +583,20 @@ public final class FailoverBench implements Callable<Integer> {
         return m;
     }
 
-    /** Waits until both instances own active partitions that together cover the topic. */
-    private Map<String, Set<Integer>> awaitBalanced(Admin admin, Child a, Child b) throws Exception {
+    /**
+     * Waits until every one of {@code children} owns active partitions, together they cover the topic,
+     * and no instance owns more than one partition more than another (max − min ≤ 1).
+     */
+    private Map<String, Set<Integer>> awaitBalanced(Admin admin, List<Child> children) throws Exception {
         long t0 = System.nanoTime();
         long deadline = t0 + TimeUnit.SECONDS.toNanos(waitS);
+        List<String> names = children.stream().map(c -> c.name).toList();
         Map<String, Set<Integer>> m = Map.of();
         while (System.nanoTime() < deadline) {
             m = owners(admin);
-            Set<Integer> all = new TreeSet<>();
-            m.values().forEach(all::addAll);
-            if (!m.getOrDefault("a", Set.of()).isEmpty() && !m.getOrDefault("b", Set.of()).isEmpty()
-                    && all.equals(allPartitions())) {
-                System.out.printf("   both instances active (%s) after %.0f s%n", m, (System.nanoTime() - t0) / 1e9);
+            if (balanced(m, names)) {
+                System.out.printf("   %s instances active and balanced (%s) after %.0f s%n",
+                        names.size() == 2 ? "both" : "all " + names.size(), m, (System.nanoTime() - t0) / 1e9);
                 return m;
             }
             Thread.sleep(500);
@@ -450,18 +671,22 @@ public final class FailoverBench implements Callable<Integer> {
                 }
                 consumer.assign(tps);
                 consumer.seekToBeginning(tps);
-                while (!stop.get() || missing(version) > 0) {
+                int gen = generation.get();
+                while ((!stop.get() || missing(version) > 0) && gen == generation.get()) {
                     for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(50))) {
                         long now = System.currentTimeMillis();
                         String id = r.key();
                         if (r.topic().equals(topics.dlq())) {
-                            dead.add(id);
+                            if (dead.add(id)) {
+                                visibleAt.add(now);
+                            }
                             continue;
                         }
                         CrystalEmbedding e = serde.fromBytes(r.value());
                         embeddingsPerIdVersion.computeIfAbsent(id + "@" + e.getModelVersion(),
                                 k -> new AtomicInteger()).incrementAndGet();
                         lastVisible.set(now);
+                        visibleAt.add(now);
                         Long produced = producedAt.get(id);
                         Integer p = partitionOf.get(id);
                         if (produced != null && p != null && produced >= markMs) {
