@@ -129,6 +129,12 @@ final class FeaturizeEmbedProcessor implements Processor<String, FeaturizeEmbedP
         this.backfill = new Backfill(context.getStateStore(TopologyFactory.CORPUS_STORE),
                 context.getStateStore(TopologyFactory.BACKFILL_STORE), embed, counters, stepLimiter, backfillStatus,
                 taskId, s.featuresTopic(), s.batchSize(), s.progressIntervalMs());
+        // The store is the truth, not what this object remembers: Kafka Streams may init the same
+        // processor again (a task revived after corruption, a task that went to another instance and
+        // came back). What it had pending then may since have been embedded by the other owner, which
+        // deleted it from the buffer; embedding it again from memory duplicated it (3-instance
+        // kill -9 bench, issue 20). Restored entries are featurized again from the stored raw bytes.
+        pending.clear();
         try (KeyValueIterator<String, byte[]> it = buffer.all()) {
             while (it.hasNext()) {
                 pending.put(it.next().key, new Pending(null, 0, System.nanoTime()));
@@ -145,6 +151,11 @@ final class FeaturizeEmbedProcessor implements Processor<String, FeaturizeEmbedP
                 pacedBackfillStep();
             }
         });
+    }
+
+    @Override
+    public void close() {
+        pending.clear(); // the task leaves this thread: its buffer lives on in the store's changelog
     }
 
     @Override

@@ -115,6 +115,36 @@ class FeaturizeEmbedProcessorTest {
     }
 
     @Test
+    void aReinitialisedProcessorEmbedsWhatTheBufferStoreHoldsNotWhatItHadPending() throws Exception {
+        // the task holds a and b waiting for a batch, then leaves this instance; another owner embeds
+        // them and deletes them from the buffer (changelog), and buffers c; the task comes back and
+        // Kafka Streams inits the same processor object again
+        serve(1, "test-encoder scale=1");
+        FeaturizeEmbedProcessor p = processor(10);
+        p.process(new Record<>("a", FeaturizeEmbedProcessor.Input.raw(raw("a", "sites=1;x=1")), 1));
+        p.process(new Record<>("b", FeaturizeEmbedProcessor.Input.raw(raw("b", "sites=2;x=1")), 2));
+        assertEquals(0, embeddings().size(), "waiting for the batch");
+        p.close();
+        buffer.delete("a");
+        buffer.delete("b");
+        buffer.put("c", raw("c", "sites=3;x=1"));
+        context.resetForwards();
+        p.init(context);
+        p.flush();
+        assertEquals(List.of("c"), embeddings().stream().map(CrystalEmbedding::getId).toList(),
+                "a and b were embedded by the other owner: not again");
+        assertEquals(0, buffer.approximateNumEntries());
+
+        // the same without close() (a task revived after corruption: closed dirty, init again)
+        p.process(new Record<>("d", FeaturizeEmbedProcessor.Input.raw(raw("d", "sites=1;x=2")), 3));
+        buffer.delete("d");
+        context.resetForwards();
+        p.init(context);
+        p.flush();
+        assertTrue(embeddings().isEmpty(), "d is no longer in the buffer store: " + embeddings());
+    }
+
+    @Test
     void featuresGoOutAtOnceAndEmbeddingsWaitForTheBatch() throws Exception {
         serve(1, "test-encoder scale=1");
         FeaturizeEmbedProcessor p = processor(3);

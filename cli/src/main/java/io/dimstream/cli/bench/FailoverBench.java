@@ -153,6 +153,10 @@ public final class FailoverBench implements Callable<Integer> {
     private final Map<Integer, Long> firstAfterMark = new ConcurrentHashMap<>();
     private final AtomicLong lastVisible = new AtomicLong();
     private final AtomicInteger generation = new AtomicInteger();
+    /** Where each embedding of an id and version was read (partition@offset, live/backfill, time). */
+    private final Map<String, List<String>> occurrences = new ConcurrentHashMap<>();
+    /** Kills and restarts of this run, for the report on duplicated ids. */
+    private final List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
     /** Arrival time of every embedding and dead letter (for {@code --throughput}). */
     private final List<Long> visibleAt = java.util.Collections.synchronizedList(new ArrayList<>());
 
@@ -229,6 +233,7 @@ public final class FailoverBench implements Callable<Integer> {
                     long kill = System.currentTimeMillis();
                     mark(kill);
                     victim.kill();
+                    events.add("kill -9 " + victim.name + " at " + java.time.Instant.ofEpochMilli(kill));
                     Map<Integer, Long> resumed = awaitOutput("run " + run, kill, lost);
                     double worst = resumed.values().stream().mapToLong(t -> t - kill).max().orElse(-1) / 1000.0;
                     failovers.add(worst);
@@ -251,6 +256,7 @@ public final class FailoverBench implements Callable<Integer> {
                     lines.add(line);
                     System.out.println(line);
                     Map<String, Set<Integer>> whileDown = owners(admin);
+                    events.add("restart " + victim.name + " at " + java.time.Instant.now());
                     victim.start();
                     if (!victim.awaitRunning(waitS)) {
                         throw new IllegalStateException(victim.name + " not RUNNING after restart; logs in " + work);
@@ -359,6 +365,16 @@ public final class FailoverBench implements Callable<Integer> {
                                 + "other versions%n", produced, sendFailures.get(),
                         embeddingsPerIdVersion.keySet().stream().filter(k -> k.endsWith("@" + model.getVersion())).count(),
                         model.getVersion(), dead.size(), missing, dup, extraVersions);
+                if (dup > 0) {
+                    System.out.printf("%nduplicated ids (up to 20); events: %s%n", events);
+                    embeddingsPerIdVersion.entrySet().stream().filter(en -> en.getValue().get() > 1).limit(20)
+                            .forEach(en -> {
+                                String id = en.getKey().substring(0, en.getKey().lastIndexOf('@'));
+                                System.out.printf("  %s produced %s: %s%n", en.getKey(),
+                                        java.time.Instant.ofEpochMilli(producedAt.getOrDefault(id, 0L)),
+                                        occurrences.get(en.getKey()));
+                            });
+                }
                 System.out.printf("settings: %s; rate %.0f/s, %d partitions, %d instances, 1 stream thread per instance, "
                         + "%s%n", settingsLine(base), rate, partitions, instances, LiveBench.machine());
                 return missing == 0 && dup == 0 ? 0 : 1;
@@ -685,6 +701,9 @@ public final class FailoverBench implements Callable<Integer> {
                         CrystalEmbedding e = serde.fromBytes(r.value());
                         embeddingsPerIdVersion.computeIfAbsent(id + "@" + e.getModelVersion(),
                                 k -> new AtomicInteger()).incrementAndGet();
+                        occurrences.computeIfAbsent(id + "@" + e.getModelVersion(), k -> new ArrayList<>(1))
+                                .add(String.format("p%d@%d %s embeddedAt %s", r.partition(), r.offset(),
+                                        e.getBackfill() ? "backfill" : "live", e.getEmbeddedAt()));
                         lastVisible.set(now);
                         visibleAt.add(now);
                         Long produced = producedAt.get(id);
