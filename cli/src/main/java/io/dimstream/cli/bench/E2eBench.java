@@ -2,8 +2,6 @@ package io.dimstream.cli.bench;
 
 import io.dimstream.broker.EmbeddedKafkaBroker;
 import io.dimstream.core.featurize.FeaturizedCrystal;
-import io.dimstream.core.io.CifInputs;
-import io.dimstream.core.io.RawCif;
 import io.dimstream.core.kafka.AvroSerde;
 import io.dimstream.core.kafka.ModelRecords;
 import io.dimstream.core.kafka.Topics;
@@ -26,7 +24,6 @@ import io.dimstream.trainer.TrainConfig;
 import io.dimstream.trainer.TrainListener;
 import io.dimstream.trainer.TrainResult;
 import io.micrometer.core.instrument.Timer;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -124,47 +121,20 @@ public final class E2eBench implements Callable<Integer> {
 
     static final String MODEL = "sitenet-dim";
 
-    record Sample(String id, String cif) {
-    }
 
-    private List<Sample> samples;
+    private List<LiveBench.Sample> samples;
     private ModelVersion model;
 
     @Override
     public Integer call() throws Exception {
         Locale.setDefault(Locale.ROOT);
-        samples = load();
+        samples = LiveBench.samples(data);
         // PyTorch training runs on the main thread (libtorch's autograd crashed on a custom-stack
         // thread here); ONNX Runtime then runs on a thread with a large stack, as in the services
         model = model(samples);
         return io.dimstream.cli.service.KafkaOptions.onLargeStack("bench-e2e", this::run);
     }
 
-    private List<Sample> load() throws Exception {
-        List<Sample> out = new ArrayList<>();
-        Path src = data;
-        Path tmp = null;
-        if (src == null) {
-            tmp = Files.createTempFile("dimstream-bench-", ".csv.gz");
-            try (InputStream in = E2eBench.class.getResourceAsStream("/demo/mp-sample.csv.gz")) {
-                if (in == null) {
-                    throw new IllegalStateException("bundled demo/mp-sample.csv.gz not on the classpath; pass --data");
-                }
-                Files.copy(in, tmp, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-            }
-            src = tmp;
-        }
-        try (Stream<RawCif> s = CifInputs.read(src)) {
-            for (RawCif r : (Iterable<RawCif>) s::iterator) {
-                out.add(new Sample(r.id(), r.text()));
-            }
-        } finally {
-            if (tmp != null) {
-                Files.deleteIfExists(tmp);
-            }
-        }
-        return out;
-    }
 
     private Integer run() throws Exception {
         System.out.printf("bench e2e: %d structures in the data set; %d warm-up + %d measured at %s%n", samples.size(),
@@ -254,14 +224,14 @@ public final class E2eBench implements Callable<Integer> {
         }
     }
 
-    private ModelVersion model(List<Sample> samples) throws Exception {
+    private ModelVersion model(List<LiveBench.Sample> samples) throws Exception {
         if (modelDir != null) {
             ModelBundle b = ModelBundle.read(modelDir);
             return ModelRecords.toRecord(b.metadata(), b.onnxBytes(), null, 0, ModelStatus.PROMOTED);
         }
         CifFeaturize f = new CifFeaturize();
         List<FeaturizedCrystal> train = new ArrayList<>();
-        for (Sample s : samples.subList(0, Math.min(400, samples.size()))) {
+        for (LiveBench.Sample s : samples.subList(0, Math.min(400, samples.size()))) {
             try {
                 train.add(f.apply(CrystalSubmission.newBuilder().setId(s.id()).setSource("bench").setPayload(s.cif())
                         .setSubmittedAt(Instant.now()).build()));
@@ -296,7 +266,7 @@ public final class E2eBench implements Callable<Integer> {
      * Produces {@code n} structures (ids prefixed by the phase so that every one is new) and waits for
      * an embedding or a dead letter of each.
      */
-    private Result phase(String name, List<Sample> samples, int offset, int n, double perSecond,
+    private Result phase(String name, List<LiveBench.Sample> samples, int offset, int n, double perSecond,
                          KafkaProducer<String, byte[]> producer, String bootstrap, Topics topics) throws Exception {
         if (n <= 0) {
             return new Result(0, 0, 0, 0, 0, new long[0], new long[0]);
@@ -360,7 +330,7 @@ public final class E2eBench implements Callable<Integer> {
                     TimeUnit.NANOSECONDS.sleep(wait);
                 }
             }
-            Sample s = samples.get((offset + i) % samples.size());
+            LiveBench.Sample s = samples.get((offset + i) % samples.size());
             CrystalSubmission sub = CrystalSubmission.newBuilder().setId(order.get(i)).setSource("bench-e2e")
                     .setFormat("cif").setPayload(s.cif()).setSubmittedAt(Instant.ofEpochMilli(System.currentTimeMillis()))
                     .build();
