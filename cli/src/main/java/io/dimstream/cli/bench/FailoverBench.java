@@ -204,17 +204,7 @@ public final class FailoverBench implements Callable<Integer> {
                         ModelRecords.registryKey(model.getModelName(), model.getVersion()),
                         LiveBench.MODEL_SERDE.toBytes(model))).get();
                 Thread reader = reader(bootstrap, stop, model.getVersion());
-                for (int i = 0; i < instances; i++) {
-                    children.add(new Child(name(i), work, appConfig(bootstrap, work, name(i))));
-                }
-                for (Child c : children) {
-                    c.start();
-                }
-                for (Child c : children) {
-                    if (!c.awaitRunning(waitS)) {
-                        throw new IllegalStateException("instances not RUNNING after " + waitS + " s; logs in " + work);
-                    }
-                }
+                startAll(children, instances, bootstrap, work);
                 Thread feeder = feeder(producer, samples, stop);
                 awaitOutput("first output", System.currentTimeMillis(), allPartitions());
 
@@ -422,17 +412,7 @@ public final class FailoverBench implements Callable<Integer> {
                         ModelRecords.registryKey(model.getModelName(), model.getVersion()),
                         LiveBench.MODEL_SERDE.toBytes(model))).get();
                 reader(bootstrap, stop, model.getVersion());
-                for (int i = 0; i < n; i++) {
-                    children.add(new Child(name(i), sub, appConfig(bootstrap, sub, name(i))));
-                }
-                for (Child c : children) {
-                    c.start();
-                }
-                for (Child c : children) {
-                    if (!c.awaitRunning(waitS)) {
-                        throw new IllegalStateException("instances not RUNNING after " + waitS + " s; logs in " + sub);
-                    }
-                }
+                startAll(children, n, bootstrap, sub);
                 Map<String, Set<Integer>> owned = awaitBalanced(admin, children);
                 long t0 = System.currentTimeMillis();
                 for (int i = 0; i < throughput; i++) {
@@ -603,6 +583,21 @@ public final class FailoverBench implements Callable<Integer> {
      * Waits until every one of {@code children} owns active partitions, together they cover the topic,
      * and no instance owns more than one partition more than another (max − min ≤ 1).
      */
+    /** Starts {@code n} app instances (added to {@code children}) and waits until each is RUNNING. */
+    private void startAll(List<Child> children, int n, String bootstrap, Path work) throws Exception {
+        for (int i = 0; i < n; i++) {
+            children.add(new Child(name(i), work, appConfig(bootstrap, work, name(i))));
+        }
+        for (Child c : children) {
+            c.start();
+        }
+        for (Child c : children) {
+            if (!c.awaitRunning(waitS)) {
+                throw new IllegalStateException("instances not RUNNING after " + waitS + " s; logs in " + work);
+            }
+        }
+    }
+
     private Map<String, Set<Integer>> awaitBalanced(Admin admin, List<Child> children) throws Exception {
         long t0 = System.nanoTime();
         long deadline = t0 + TimeUnit.SECONDS.toNanos(waitS);

@@ -224,6 +224,17 @@ class TrainerServiceIT {
         }
     }
 
+    /** A thread running the service's loop ({@link TrainerService#run}) until it is closed. */
+    static Thread runner(TrainerService svc) {
+        return new Thread(() -> {
+            try {
+                svc.run();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
     @Test
     void scheduledRunTrainsWhenEnoughArrivedAndStopsCleanly() throws Exception {
         Map<String, String> props = config("t3");
@@ -237,13 +248,7 @@ class TrainerServiceIT {
         st.lossByVersion.put(1, 3.0);
         st.lossByVersion.put(2, 2.0);
         TrainerService svc = new TrainerService(cfg, st);
-        Thread runner = new Thread(() -> {
-            try {
-                svc.run();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        Thread runner = runner(svc);
         runner.start();
         try {
             produceFeatures(cfg.topics().features(), SyntheticCrystals.generate(30, 5, 5));
@@ -298,13 +303,7 @@ class TrainerServiceIT {
         st.lossByVersion.put(1, 3.0);
         st.lossByVersion.put(2, 2.0);
         TrainerService svc = new TrainerService(cfg, st);
-        Thread runner = new Thread(() -> {
-            try {
-                svc.run();
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        Thread runner = runner(svc);
         try {
             produceFeatures(cfg.topics().features(), withFormulas("ref-", other.subList(0, 400), 21));
             assertEquals(1, svc.runOnce(Duration.ofSeconds(60)).version()); // v1 trained on 400 structures
