@@ -23,6 +23,8 @@ public class EncoderException extends DimstreamException {
     public static final String DEVICE_UNAVAILABLE = "device.unavailable";
     /** A device string that is not auto, cpu or cuda:N. */
     public static final String BAD_DEVICE = "device.bad_device";
+    /** A precision that is not fp32, int8, fp16 or bf16, or one the chosen device has no kernels for. */
+    public static final String PRECISION_UNSUPPORTED = "encoder.precision_unsupported";
 
     public EncoderException(String code, String message) {
         super(code, message);

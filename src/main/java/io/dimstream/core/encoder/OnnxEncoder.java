@@ -74,28 +74,49 @@ public final class OnnxEncoder implements CrystalEncoder {
     /**
      * Runtime options. {@code maxPairsPerBatch} (default 8192 padded pairs) keeps each ONNX Runtime call's
      * [B,S,J,64] pair tensors around 2 MB, cache-sized: larger calls are memory-bound and slower per
-     * structure. {@code intraOpThreads} 0 = ONNX Runtime's default (all cores).
+     * structure. {@code intraOpThreads} 0 = ONNX Runtime's default (all cores). {@code precision}: the
+     * graph's numeric precision ({@link Precision}, rewritten from the verified fp32 graph at load).
+     * {@code profilePrefix}: when set, ONNX Runtime's per-node profiler writes a JSON trace with that file
+     * prefix ({@link #endProfiling()}). {@code fuseLayerNorm}: the load-time graph rewrite of
+     * {@link GraphOptimizer} (same function, faster kernels; on by default).
      */
     public record Options(String device, int intraOpThreads, int maxSitesPerBatch, long maxPairsPerBatch,
-            int maxBatch) {
+            int maxBatch, Precision precision, String profilePrefix, boolean fuseLayerNorm) {
+        public Options {
+            precision = precision == null ? Precision.FP32 : precision;
+        }
+
         public static Options defaults() {
-            return new Options("auto", 0, 4096, 8192L, 256);
+            return new Options("auto", 0, 4096, 8192L, 256, Precision.FP32, null, true);
         }
 
         public Options withDevice(String d) {
-            return new Options(d, intraOpThreads, maxSitesPerBatch, maxPairsPerBatch, maxBatch);
+            return new Options(d, intraOpThreads, maxSitesPerBatch, maxPairsPerBatch, maxBatch, precision, profilePrefix, fuseLayerNorm);
         }
 
         public Options withThreads(int t) {
-            return new Options(device, t, maxSitesPerBatch, maxPairsPerBatch, maxBatch);
+            return new Options(device, t, maxSitesPerBatch, maxPairsPerBatch, maxBatch, precision, profilePrefix, fuseLayerNorm);
         }
 
         public Options withMaxBatch(int b) {
-            return new Options(device, intraOpThreads, maxSitesPerBatch, maxPairsPerBatch, b);
+            return new Options(device, intraOpThreads, maxSitesPerBatch, maxPairsPerBatch, b, precision, profilePrefix, fuseLayerNorm);
         }
 
         public Options withMaxPairsPerBatch(long p) {
-            return new Options(device, intraOpThreads, maxSitesPerBatch, p, maxBatch);
+            return new Options(device, intraOpThreads, maxSitesPerBatch, p, maxBatch, precision, profilePrefix, fuseLayerNorm);
+        }
+
+        public Options withPrecision(Precision p) {
+            return new Options(device, intraOpThreads, maxSitesPerBatch, maxPairsPerBatch, maxBatch, p, profilePrefix, fuseLayerNorm);
+        }
+
+        public Options withProfiling(String prefix) {
+            return new Options(device, intraOpThreads, maxSitesPerBatch, maxPairsPerBatch, maxBatch, precision, prefix, fuseLayerNorm);
+        }
+
+        /** Whether the load-time Mish + LayerNorm fusion ({@link GraphOptimizer}) is applied (default true). */
+        public Options withFusedLayerNorm(boolean on) {
+            return new Options(device, intraOpThreads, maxSitesPerBatch, maxPairsPerBatch, maxBatch, precision, profilePrefix, on);
         }
     }
 
@@ -122,13 +143,15 @@ public final class OnnxEncoder implements CrystalEncoder {
             }
         }
         checkDeclared(meta);
+        byte[] graph = PrecisionRewriter.rewrite(options.fuseLayerNorm() ? GraphOptimizer.fuseLayerNorm(onnx) : onnx,
+                options.precision());
         String prefix = "onnx-" + meta.name() + "-v" + meta.version() + "-";
         AtomicInteger n = new AtomicInteger();
         this.nativeThreads = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
                 r -> new NativeThread(r, prefix + n.incrementAndGet()));
         Object[] opened;
         try {
-            opened = onNativeThread(() -> openSession(onnx));
+            opened = onNativeThread(() -> openSession(graph));
         } catch (RuntimeException | Error e) {
             nativeThreads.shutdown();
             throw e;
@@ -206,6 +229,12 @@ public final class OnnxEncoder implements CrystalEncoder {
                 used = dev;
             }
         } catch (OrtException e) {
+            if (options.precision() != Precision.FP32 && e.getMessage() != null && e.getMessage().contains("NOT_IMPLEMENTED")) {
+                throw new EncoderException(EncoderException.PRECISION_UNSUPPORTED, "precision "
+                        + options.precision().label() + " of model " + meta.name() + " v" + meta.version()
+                        + " has no kernels on " + (dev.startsWith("cuda") ? dev : "this device (ONNX Runtime CPU)")
+                        + ": " + firstLine(e.getMessage()), e);
+            }
             throw new EncoderException(EncoderException.BAD_MODEL, "ONNX Runtime cannot load model " + meta.name()
                     + " v" + meta.version() + ": " + firstLine(e.getMessage()), e);
         }
@@ -294,6 +323,9 @@ public final class OnnxEncoder implements CrystalEncoder {
             }
             // no busy-waiting between ops: the encoder shares cores with Kafka Streams threads
             so.addConfigEntry("session.intra_op.allow_spinning", "0");
+            if (options.profilePrefix() != null) {
+                so.enableProfiling(options.profilePrefix());
+            }
             if (cudaDevice >= 0) {
                 so.addCUDA(cudaDevice);
             }
@@ -552,6 +584,22 @@ public final class OnnxEncoder implements CrystalEncoder {
         } finally {
             in.values().forEach(OnnxTensor::close);
         }
+    }
+
+    /** The graph's numeric precision. */
+    public Precision precision() {
+        return options.precision();
+    }
+
+    /**
+     * Stops ONNX Runtime's profiler (enabled by {@link Options#withProfiling}) and returns the JSON trace it
+     * wrote; null when profiling was off.
+     */
+    public Path endProfiling() {
+        if (options.profilePrefix() == null) {
+            return null;
+        }
+        return onNativeThread(() -> Path.of(session.endProfiling()));
     }
 
     /** Waits for calls in flight, frees the native session and stops the encoder's threads; idempotent. */
