@@ -56,6 +56,11 @@ public final class EmbedCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "256", description = "Structures per inference call (default: ${DEFAULT-VALUE}).")
     int batch;
 
+    @Option(names = "--precision", converter = PrecisionConverter.class, defaultValue = "fp32",
+            description = "Graph precision: fp32, int8 (pair-layer weights quantized; cosine to fp32 >= 0.999), "
+                    + "fp16 (GPUs), bf16 (GPUs; no CPU kernels) (default: ${DEFAULT-VALUE}).")
+    io.dimstream.core.encoder.Precision precision;
+
     @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = all cores).")
     int threads;
 
@@ -75,7 +80,7 @@ public final class EmbedCommand implements Callable<Integer> {
         OnnxEncoder enc;
         try {
             enc = OnnxEncoder.load(model, OnnxEncoder.Options.defaults().withDevice(device).withThreads(threads)
-                    .withMaxBatch(Math.max(1, batch)));
+                    .withMaxBatch(Math.max(1, batch)).withPrecision(precision));
         } catch (EncoderException e) {
             err.println("embed: " + e.code() + ": " + e.getMessage());
             return 2;

@@ -100,6 +100,11 @@ public final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--max-test", description = "use at most this many test structures (seeded sample)")
     Integer maxTest;
 
+    @Option(names = "--precision", converter = PrecisionConverter.class, defaultValue = "fp32",
+            description = "Graph precision of the frozen embeddings (fp32, int8, fp16): the downstream side of the "
+                    + "reduced-precision accuracy contract (default: ${DEFAULT-VALUE}).")
+    io.dimstream.core.encoder.Precision precision;
+
     @Option(names = "--threads", description = "PyTorch intra-op threads (default: the engine's choice; 1 is faster on a busy machine)")
     Integer threads;
 
@@ -156,7 +161,7 @@ public final class EvaluateCommand implements Callable<Integer> {
                     // quick: half-size DIM batches (about half the peak memory of pretraining)
                     ? io.dimstream.trainer.TrainConfig.defaults().withBatchCaps(600, 200_000L, 256)
                     : io.dimstream.trainer.TrainConfig.defaults(),
-                    c.modelDir() == null ? out.resolve("model") : null) : null,
+                    c.modelDir() == null ? out.resolve("model") : null).withPrecision(precision) : null,
                     c.methods().stream().anyMatch(m -> m.representation() == Method.Representation.COMPOSITION_MEAN)
                             ? MagpieMean.fromFeaturizerTables() : null);
             EvalSplit tr = ev.timings().time("load + featurize", () -> EvalData.load(train, "train", c.properties(), nTrain, 7));

@@ -1,5 +1,7 @@
 package io.dimstream.eval;
 
+import io.dimstream.core.encoder.Precision;
+
 import io.dimstream.core.featurize.FeaturizedCrystal;
 import io.dimstream.core.featurize.MagpieFeatures;
 import io.dimstream.trainer.Budget;
@@ -31,6 +33,7 @@ public final class DimBackend implements EncoderBackend {
 
     private final TrainConfig trainConfig;
     private final Path saveDir;
+    private Precision precision = Precision.FP32;
 
     /** @param saveDir where the pretrained model is written (reusable with --model), or null */
     public DimBackend(TrainConfig trainConfig, Path saveDir) {
@@ -72,7 +75,17 @@ public final class DimBackend implements EncoderBackend {
                 log.warn("could not write the pretrained model to {}: {}", saveDir, e.getMessage());
             }
         }
-        return new DjlEncoder(res.arch(), res.weights(), desc);
+        return new DjlEncoder(res.arch(), res.weights(), desc).withPrecision(precision);
+    }
+
+    /**
+     * Frozen embeddings of every encoder this backend hands out (pretrained, loaded, random control) come
+     * from the {@code p} graph: {@code evaluate --precision int8} checks the downstream side of the
+     * reduced-precision accuracy contract. Fine-tuning always trains in fp32.
+     */
+    public DimBackend withPrecision(Precision p) {
+        this.precision = p == null ? Precision.FP32 : p;
+        return this;
     }
 
     @Override
@@ -80,7 +93,7 @@ public final class DimBackend implements EncoderBackend {
         try {
             Checkpoint ck = ModelBundle.read(modelDir).checkpoint();
             return new DjlEncoder(ck.arch(), ck.weights(), "DIM model loaded from " + modelDir + " (step " + ck.step()
-                    + ", " + ck.structuresSeen() + " structures seen)");
+                    + ", " + ck.structuresSeen() + " structures seen)").withPrecision(precision);
         } catch (IOException e) {
             throw new EvalException("bad-model", "cannot read model folder " + modelDir + ": " + e.getMessage(), e);
         }
@@ -89,7 +102,7 @@ public final class DimBackend implements EncoderBackend {
     @Override
     public RepresentationModel random(long seed) {
         SiteNetConfig arch = trainConfig.arch().withFeatureDim(MagpieFeatures.DIM);
-        return DjlEncoder.random(arch, seed);
+        return DjlEncoder.random(arch, seed).withPrecision(precision);
     }
 
     private static String fmt(Double v) {

@@ -3,6 +3,7 @@ package io.dimstream.eval;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.dimstream.core.encoder.PaddedBatch;
+import io.dimstream.core.encoder.Precision;
 import io.dimstream.core.encoder.SizeBatcher;
 import io.dimstream.core.featurize.FeaturizedCrystal;
 import io.dimstream.trainer.model.Params;
@@ -26,11 +27,23 @@ public final class DjlEncoder implements RepresentationModel {
     private final SiteNetConfig config;
     private final Map<String, Params.Tensor> weights;
     private final String description;
+    private final Precision precision;
 
     public DjlEncoder(SiteNetConfig config, Map<String, Params.Tensor> weights, String description) {
+        this(config, weights, description, Precision.FP32);
+    }
+
+    private DjlEncoder(SiteNetConfig config, Map<String, Params.Tensor> weights, String description, Precision precision) {
         this.config = config;
         this.weights = Map.copyOf(weights);
         this.description = description;
+        this.precision = precision;
+    }
+
+    /** The same weights, frozen embeddings computed by the {@code precision} graph (fine-tuning is unaffected). */
+    public DjlEncoder withPrecision(Precision p) {
+        return p == precision ? this : new DjlEncoder(config, weights,
+                p == Precision.FP32 ? description : description + ", " + p.label() + " inference", p);
     }
 
     /** A randomly initialised encoder (the control): same architecture and init scheme as DIM's start. */
@@ -56,12 +69,12 @@ public final class DjlEncoder implements RepresentationModel {
     /** Frozen embeddings (ONNX Runtime on CPU, from these weights). */
     @Override
     public float[][] embed(List<FeaturizedCrystal> crystals) {
-        return OnnxEmbedding.embed(config, weights, crystals);
+        return OnnxEmbedding.embed(config, weights, crystals, precision);
     }
 
     @Override
     public float[][] embedWithPooledLocal(List<FeaturizedCrystal> crystals) {
-        return OnnxEmbedding.embedWithPooledLocal(config, weights, crystals);
+        return OnnxEmbedding.embedWithPooledLocal(config, weights, crystals, precision);
     }
 
     /** The same embeddings through the DJL forward pass (reference for tests). */

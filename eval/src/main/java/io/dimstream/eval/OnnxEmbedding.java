@@ -2,6 +2,7 @@ package io.dimstream.eval;
 
 import io.dimstream.core.encoder.ModelMetadata;
 import io.dimstream.core.encoder.OnnxEncoder;
+import io.dimstream.core.encoder.Precision;
 import io.dimstream.core.featurize.FeaturizedCrystal;
 import io.dimstream.trainer.model.Params;
 import io.dimstream.trainer.model.SiteNetConfig;
@@ -20,7 +21,12 @@ final class OnnxEmbedding {
     }
 
     static float[][] embed(SiteNetConfig arch, Map<String, Params.Tensor> weights, List<FeaturizedCrystal> crystals) {
-        return run(arch, weights, crystals, false);
+        return run(arch, weights, crystals, false, Precision.FP32);
+    }
+
+    static float[][] embed(SiteNetConfig arch, Map<String, Params.Tensor> weights, List<FeaturizedCrystal> crystals,
+            Precision precision) {
+        return run(arch, weights, crystals, false, precision);
     }
 
     /**
@@ -28,8 +34,8 @@ final class OnnxEmbedding {
      * site vectors mu_i (the graph's second output): E + 2L values per crystal (64 + 2 x 32 = 128).
      */
     static float[][] embedWithPooledLocal(SiteNetConfig arch, Map<String, Params.Tensor> weights,
-            List<FeaturizedCrystal> crystals) {
-        return run(arch, weights, crystals, true);
+            List<FeaturizedCrystal> crystals, Precision precision) {
+        return run(arch, weights, crystals, true, precision);
     }
 
     /** Mean and standard deviation over the rows (sites) of one crystal's local vectors, appended to its embedding. */
@@ -53,7 +59,7 @@ final class OnnxEmbedding {
     }
 
     private static float[][] run(SiteNetConfig arch, Map<String, Params.Tensor> weights, List<FeaturizedCrystal> crystals,
-            boolean pooledLocal) {
+            boolean pooledLocal, Precision precision) {
         if (crystals.isEmpty()) {
             return new float[0][];
         }
@@ -63,7 +69,7 @@ final class OnnxEmbedding {
                 io.dimstream.core.Sha256.hex(onnx), null, arch.toMap());
         int threads = Integer.getInteger("ai.djl.pytorch.num_threads", 0);
         try (OnnxEncoder enc = OnnxEncoder.fromBytes(onnx, meta,
-                OnnxEncoder.Options.defaults().withDevice("cpu").withThreads(threads))) {
+                OnnxEncoder.Options.defaults().withDevice("cpu").withThreads(threads).withPrecision(precision))) {
             if (!pooledLocal) {
                 return enc.embed(crystals);
             }

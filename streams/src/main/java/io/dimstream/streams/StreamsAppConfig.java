@@ -33,6 +33,7 @@ public final class StreamsAppConfig extends ServiceConfig {
     public static final String PROGRESS_INTERVAL_MS = "progress.interval.ms";
     public static final String ENCODER_DEVICE = "encoder.device";
     public static final String ENCODER_THREADS = "encoder.threads";
+    public static final String ENCODER_PRECISION = "encoder.precision";
     public static final String TOPICS_REPLICATION = "topics.replication.factor";
     public static final String BACKFILL_MAX_SHARE = "backfill.max.share";
     public static final String BACKFILL_STEP_MAX_MS = "backfill.step.max.ms";
@@ -87,6 +88,11 @@ public final class StreamsAppConfig extends ServiceConfig {
                         "ONNX Runtime device: auto (CUDA when present, else CPU), cpu, or cuda:N.")
                 .define(ENCODER_THREADS, Type.INT, 0, Range.atLeast(0), Importance.LOW,
                         "ONNX Runtime intra-op threads (0 = runtime default).")
+                .define(ENCODER_PRECISION, Type.STRING, "fp32",
+                        org.apache.kafka.common.config.ConfigDef.ValidString.in("fp32", "int8", "fp16", "bf16"),
+                        Importance.LOW, "Inference graph precision, rewritten from the verified fp32 model at load: fp32, "
+                                + "int8 (pair-layer weights; per-crystal cosine to fp32 >= 0.999), fp16 or bf16 (GPUs). "
+                                + "Embeddings keep the model's version; do not mix precisions across instances of one app.")
                 .define(TOPICS_REPLICATION, Type.SHORT, (short) -1, Importance.LOW,
                         "Replication factor of topics created by this app (-1 = broker default).");
         defineFailover(d);

@@ -30,7 +30,8 @@ public final class StreamsMain {
         OnnxEncoder.Options opts = OnnxEncoder.Options.defaults()
                 .withDevice(cfg.getString(StreamsAppConfig.ENCODER_DEVICE))
                 .withThreads(cfg.getInt(StreamsAppConfig.ENCODER_THREADS))
-                .withMaxBatch(Math.max(cfg.getInt(StreamsAppConfig.BATCH_SIZE), 1));
+                .withMaxBatch(Math.max(cfg.getInt(StreamsAppConfig.BATCH_SIZE), 1))
+                .withPrecision(io.dimstream.core.encoder.Precision.parse(cfg.getString(StreamsAppConfig.ENCODER_PRECISION)));
         // the model manager runs core's ModelVerifier (size cap, sha256, featurizer version and, with
         // model.signing.public.key[.file], the Ed25519 signature) before these extra checks
         return new StreamsApp(cfg, new CifFeaturize(), new OnnxEncoderLoader(opts), extraChecks);
