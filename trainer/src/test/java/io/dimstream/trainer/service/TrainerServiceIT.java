@@ -70,10 +70,10 @@ class TrainerServiceIT {
         final List<Integer> trainSizes = new ArrayList<>();
 
         @Override
-        public TrainedModel train(String name, int version, List<FeaturizedCrystal> train,
+        public TrainedModel train(String name, int version, io.dimstream.trainer.TrainingData train,
                                   List<FeaturizedCrystal> validation, Optional<TrainedModel> parent, Budget budget) {
             parents.add(parent.map(TrainedModel::version));
-            trainSizes.add(train.size());
+            trainSizes.add((int) train.size());
             SiteNetConfig cfg = SiteNetConfig.tiny(9);
             try (NDManager m = NDManager.newBaseManager(); Params p = Params.init(m, cfg, version)) {
                 byte[] onnx = OnnxExporter.export(cfg, p.toHost(), name, version);
