@@ -2,6 +2,7 @@ package io.dimstream.trainer.service;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.dimstream.core.featurize.FeaturizedCrystal;
@@ -11,11 +12,16 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The disk corpus (issue 20): latest record per id, persistence, epochs streamed in shuffled blocks. */
+/**
+ * The disk corpus (issue 20): latest record per id, persistence of records, positions and counters,
+ * compaction of superseded records, epochs streamed in shuffled blocks, typed errors.
+ */
 class DiskCorpusTest {
 
     @TempDir
@@ -91,6 +97,107 @@ class DiskCorpusTest {
                 consecutive += firstBlock.contains("id-" + i) ? 1 : 0;
             }
             assertTrue(consecutive < 32, "a block is not the first inserted ids: " + consecutive);
+        }
+    }
+
+    @Test
+    void positionsCountersAndTheHeldOutShareSurviveAReopen() throws Exception {
+        List<FeaturizedCrystal> cs = crystals(400);
+        TopicPartition p0 = new TopicPartition("t.features", 0);
+        TopicPartition p1 = new TopicPartition("t-x.features", 1);
+        try (DiskCorpus c = new DiskCorpus(dir, 1 << 20)) {
+            for (FeaturizedCrystal f : cs) {
+                c.apply(f.id(), f.toAvro(1, 2));
+            }
+            assertEquals(400, c.changesSinceTraining());
+            c.checkpoint(Map.of(p0, 250L, p1, 150L));
+            c.markTrained();
+            c.apply("id-3", cs.get(4).toAvro(1, 2)); // replaced: a change, not a new record
+            c.apply("id-5", null);
+            c.apply(null, cs.get(6).toAvro(1, 2)); // no key: ignored, as in LocalCorpus
+            c.checkpoint(Map.of(p0, 252L));
+        }
+        long expectHeld = cs.stream().filter(f -> !f.id().equals("id-5"))
+                .filter(f -> TrainerService.bucket(f.id()) < 10).count();
+        try (DiskCorpus c = new DiskCorpus(dir, 1 << 20)) {
+            assertEquals(399, c.size());
+            assertEquals(Map.of(p0, 252L, p1, 150L), c.offsets());
+            assertEquals(1, c.changesSinceTraining());
+            assertEquals(expectHeld, c.heldOut(10), "held-out count kept per bucket, no scan");
+            assertTrue(expectHeld > 20 && expectHeld < 60, "~10%: " + expectHeld);
+            assertEquals(399, c.heldOut(100));
+            List<FeaturizedCrystal> val = c.firstMatching(id -> TrainerService.bucket(id) < 10, f -> true, 15);
+            assertEquals(15, val.size());
+            assertEquals(val.stream().map(FeaturizedCrystal::id).toList(),
+                    c.firstMatching(id -> TrainerService.bucket(id) < 10, f -> true, 15).stream()
+                            .map(FeaturizedCrystal::id).toList(), "deterministic");
+            int[] n = new int[1];
+            c.forEach(f -> n[0]++);
+            assertEquals(399, n[0]);
+        }
+    }
+
+    @Test
+    void compactionDropsSupersededAndDeletedRecords() throws Exception {
+        List<FeaturizedCrystal> cs = crystals(600);
+        try (DiskCorpus c = new DiskCorpus(dir, 1 << 20)) {
+            for (FeaturizedCrystal f : cs) {
+                c.apply(f.id(), f.toAvro(1, 2));
+            }
+            c.compact();
+            long once = c.tableBytes();
+            for (int round = 0; round < 2; round++) { // every id re-sent twice, with another structure
+                for (int i = 0; i < cs.size(); i++) {
+                    c.apply(cs.get(i).id(), renamed(cs.get((i + round + 1) % cs.size()), cs.get(i).id()).toAvro(1, 2));
+                }
+                c.flush(); // a table file per round (a memtable would fold the versions before they reach disk)
+            }
+            for (int i = 0; i < 300; i++) {
+                c.apply(cs.get(i).id(), null);
+            }
+            c.flush();
+            long before = c.tableBytes();
+            c.compact();
+            long after = c.tableBytes();
+            assertEquals(300, c.size());
+            assertTrue(before > 1.5 * once, "superseded records are on disk before compaction: " + before + " vs " + once);
+            assertTrue(after < 0.7 * once, "after compaction about half of one copy: " + after + " vs " + once);
+            assertEquals(300, epochIds(c, 1, 0, 50).size());
+        }
+    }
+
+    @Test
+    void aSecondOpenOfTheSameDirectoryIsRefusedWithACode() throws Exception {
+        try (DiskCorpus c = new DiskCorpus(dir, 1 << 20)) {
+            CorpusException e = assertThrows(CorpusException.class, () -> new DiskCorpus(dir, 1 << 20));
+            assertEquals(CorpusException.LOCKED, e.code());
+            assertTrue(e.getMessage().contains(dir.toString()), e.getMessage());
+        }
+        try (DiskCorpus c = new DiskCorpus(dir, 1 << 20)) { // the lock is released on close
+            assertEquals(0, c.size());
+        }
+    }
+
+    @Test
+    void anEpochLeftEarlyFreesItsReaderAndIdsAndRecordsCanBeFiltered() throws Exception {
+        try (DiskCorpus c = new DiskCorpus(dir, 1 << 20)) {
+            for (FeaturizedCrystal f : crystals(200)) {
+                c.apply(f.id(), f.toAvro(1, 2));
+            }
+            long before = c.decodedRecords();
+            try (DiskCorpus.Blocks b = c.blocks(3, 0, 16, id -> !id.endsWith("7"), f -> f.primSites() > 1)) {
+                List<String> ids = new ArrayList<>();
+                while (b.hasNext()) {
+                    b.next().forEach(f -> ids.add(f.id()));
+                }
+                assertTrue(ids.stream().noneMatch(id -> id.endsWith("7")));
+                assertEquals(180, c.decodedRecords() - before, "ids filtered out are never decoded");
+            }
+            DiskCorpus.Blocks early = c.blocks(3, 1, 16);
+            assertTrue(early.hasNext());
+            early.next();
+            early.close(); // left after one block: the native reader is closed, the corpus closes cleanly
+            assertTrue(!early.hasNext());
         }
     }
 }
