@@ -6,7 +6,6 @@ import io.dimstream.core.crystal.Lattice;
 import io.dimstream.core.crystal.Site;
 import io.dimstream.core.crystal.Structure;
 import io.dimstream.core.featurize.FeaturizedCrystal;
-import io.dimstream.core.featurize.FeaturizerException;
 import io.dimstream.core.featurize.SiteNetFeaturizer;
 import io.dimstream.core.io.CifInputs;
 import io.dimstream.core.io.RawCif;
@@ -147,15 +146,22 @@ public final class CorpusBench implements Callable<Integer> {
                 runs.add(child("memory", smallDir, small));
             }
             System.out.println();
-            System.out.printf("%-8s %10s %9s %13s %9s %9s %13s %9s%n", "store", "corpus", "steps/s", "structures/s",
-                    "VmRSS", "VmHWM", "heap after GC", "on disk");
+            System.out.printf("%-7s %10s %8s %12s %9s %11s %10s %14s %9s %9s %10s %10s%n", "store", "corpus", "steps/s",
+                    "structures/s", "pairs/s", "RSS@train", "epoch s", "epoch struct/s", "VmRSS", "VmHWM", "heap@GC",
+                    "on disk");
             for (Map<String, String> r : runs) {
                 long n = Long.parseLong(r.get("corpus"));
-                System.out.printf("%-8s %,10d %9.2f %13.1f %6s MiB %6s MiB %9s MiB %9s%n", r.get("store"), n,
-                        Double.parseDouble(r.get("steps_per_s")), Double.parseDouble(r.get("structures_per_s")),
+                double es = Double.parseDouble(r.get("epoch_s"));
+                System.out.printf("%-7s %,10d %8.2f %12.1f %9.0f %7s MiB %10.1f %14.0f %5s MiB %5s MiB %6s MiB %10s%n",
+                        r.get("store"), n, Double.parseDouble(r.get("steps_per_s")),
+                        Double.parseDouble(r.get("structures_per_s")), Double.parseDouble(r.get("pairs_per_s")),
+                        r.get("train_rss_mib"), es, Long.parseLong(r.get("epoch_structures")) / Math.max(es, 1e-9),
                         r.get("rss_mib"), r.get("hwm_mib"), r.get("heap_mib"),
                         "disk".equals(r.get("store")) ? mib(n == structures ? largeBytes : smallBytes) : "-");
             }
+            System.out.println("(steps/s, structures/s, pairs/s: the timed training steps; RSS@train: VmRSS after them; "
+                    + "epoch: one whole epoch read through the batcher without training; VmRSS, VmHWM, heap@GC: "
+                    + "at the end, heap after a full GC)");
             System.out.printf("bench corpus: %s; %s%n", build, BenchData.load());
         } finally {
             if (!keep) {
@@ -315,7 +321,7 @@ public final class CorpusBench implements Callable<Integer> {
                 : perturb(b, id, new SplittableRandom(seed * 0x9E3779B97F4A7C15L + j), sigmaFrac, sigmaStrain);
         try {
             return Optional.of(featurizer.featurize(s, id, "bench-corpus"));
-        } catch (FeaturizerException | RuntimeException e) {
+        } catch (RuntimeException e) { // FeaturizerException (too many sites, ...) and degenerate copies
             return Optional.empty();
         }
     }
@@ -378,12 +384,57 @@ public final class CorpusBench implements Callable<Integer> {
             long[] start = new long[1];
             long[] seenAtStart = new long[1];
             long[] seenEnd = new long[1];
-            new DimTrainer(cfg).train(td, List.of(), Budget.steps(warmup + steps), Optional.empty(), new TrainListener() {
+            long[] pairs = new long[1]; // S x J of the batches handed to the trainer (one per step)
+            long[] pairsAtStart = new long[1];
+            TrainingData source = td;
+            TrainingData counted = new TrainingData() {
+                @Override
+                public long size() {
+                    return source.size();
+                }
+
+                @Override
+                public Optional<FeaturizedCrystal> first() {
+                    return source.first();
+                }
+
+                @Override
+                public EpochBatches epoch(DimTrainer trainer, int epoch) {
+                    EpochBatches b = source.epoch(trainer, epoch);
+                    return new EpochBatches() {
+                        @Override
+                        public int planned() {
+                            return b.planned();
+                        }
+
+                        @Override
+                        public boolean hasNext() {
+                            return b.hasNext();
+                        }
+
+                        @Override
+                        public List<FeaturizedCrystal> next() {
+                            List<FeaturizedCrystal> batch = b.next();
+                            for (FeaturizedCrystal f : batch) {
+                                pairs[0] += (long) f.primSites() * f.supercellSites();
+                            }
+                            return batch;
+                        }
+
+                        @Override
+                        public void close() {
+                            b.close();
+                        }
+                    };
+                }
+            };
+            new DimTrainer(cfg).train(counted, List.of(), Budget.steps(warmup + steps), Optional.empty(), new TrainListener() {
                 @Override
                 public void onStep(Step s) {
                     if (s.step() == warmup) {
                         start[0] = System.nanoTime();
                         seenAtStart[0] = s.structuresSeen();
+                        pairsAtStart[0] = pairs[0];
                     }
                     seenEnd[0] = s.structuresSeen();
                     if (s.step() % 50 == 0) {
@@ -394,13 +445,29 @@ public final class CorpusBench implements Callable<Integer> {
             });
             double secs = (System.nanoTime() - start[0]) / 1e9;
             long structuresTimed = seenEnd[0] - seenAtStart[0];
+            long pairsTimed = pairs[0] - pairsAtStart[0];
+            long trainRss = kib("VmRSS") / 1024;
+            // then one whole epoch through the batcher, without training: the read cost of an epoch and the
+            // memory of a full pass over the corpus
+            System.out.printf("reading one whole epoch (%,d structures) through the batcher...%n", n);
+            long e0 = System.nanoTime();
+            long epochStructures = 0;
+            try (TrainingData.EpochBatches b = td.epoch(new DimTrainer(cfg), 1)) {
+                while (b.hasNext()) {
+                    epochStructures += b.next().size();
+                }
+            }
+            double epochSecs = (System.nanoTime() - e0) / 1e9;
             for (int i = 0; i < 3; i++) {
                 System.gc();
             }
             long heapUsed = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+            java.lang.ref.Reference.reachabilityFence(td); // the memory run's corpus counts in the heap figure
             System.out.printf("RESULT store=%s corpus=%d steps=%d seconds=%.2f steps_per_s=%.3f structures_per_s=%.2f "
-                    + "rss_mib=%d hwm_mib=%d heap_mib=%d decoded=%d%n", trainRun, n, steps, secs, steps / secs,
-                    structuresTimed / secs, kib("VmRSS") / 1024, kib("VmHWM") / 1024, heapUsed >> 20, c.decodedRecords());
+                    + "pairs_per_s=%.0f train_rss_mib=%d epoch_structures=%d epoch_s=%.1f rss_mib=%d hwm_mib=%d "
+                    + "heap_mib=%d decoded=%d%n", trainRun, n, steps, secs, steps / secs, structuresTimed / secs,
+                    pairsTimed / secs, trainRss, epochStructures, epochSecs, kib("VmRSS") / 1024, kib("VmHWM") / 1024,
+                    heapUsed >> 20, c.decodedRecords());
         }
         return 0;
     }
