@@ -97,7 +97,7 @@ public final class TrainerConfig extends ServiceConfig {
                         "Reference structures kept (reservoir sample) for the drift statistic's no-shift baseline.")
                 .define(CORPUS_STORE, Type.STRING, "memory", ConfigDef.ValidString.in("memory", "disk"),
                         Importance.MEDIUM, "Where the trainer keeps its copy of the features topic: memory (every"
-                        + " structure in the heap, ~22 KiB each for Materials Project structures; epochs planned over"
+                        + " structure in the heap, ~7 KiB each for Materials Project structures; epochs planned over"
                         + " all of it) or disk (RocksDB under corpus.dir: memory bounded by corpus.cache.mb and"
                         + " corpus.block.size whatever the corpus size; epochs streamed in shuffled blocks). The two"
                         + " stores keep separate directories: switching re-reads the topic from the start once.")
