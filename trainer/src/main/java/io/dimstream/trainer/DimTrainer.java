@@ -87,6 +87,26 @@ public final class DimTrainer {
      */
     public TrainResult train(List<FeaturizedCrystal> train, List<FeaturizedCrystal> val, Budget budget,
             Optional<Path> warmStartDir, TrainListener listener) {
+        for (List<FeaturizedCrystal> l : List.of(train, val)) {
+            for (FeaturizedCrystal c : l) {
+                if (!train.isEmpty() && (c.featurizerVersion() != train.get(0).featurizerVersion()
+                        || c.featureDim() != train.get(0).featureDim())) {
+                    throw new IllegalArgumentException("crystal " + c.id() + " has featurizer version "
+                            + c.featurizerVersion() + " / " + c.featureDim() + " features; the data set starts with "
+                            + train.get(0).featurizerVersion() + " / " + train.get(0).featureDim());
+                }
+            }
+        }
+        return train(TrainingData.of(train), val, budget, warmStartDir, listener);
+    }
+
+    /**
+     * Trains on {@code train} (in memory, or streamed in blocks: {@link TrainingData}) within the budget; see
+     * {@link #train(List, List, Budget, Optional, TrainListener)}. A streamed source is checked batch by batch:
+     * a structure of another featurizer version or feature count than the first one fails the run.
+     */
+    public TrainResult train(TrainingData train, List<FeaturizedCrystal> val, Budget budget,
+            Optional<Path> warmStartDir, TrainListener listener) {
         boolean previous = gradModeOff();
         try {
             return trainWithGradModeOff(train, val, budget, warmStartDir, listener);
@@ -112,21 +132,14 @@ public final class DimTrainer {
         return previous;
     }
 
-    private TrainResult trainWithGradModeOff(List<FeaturizedCrystal> train, List<FeaturizedCrystal> val, Budget budget,
+    private TrainResult trainWithGradModeOff(TrainingData train, List<FeaturizedCrystal> val, Budget budget,
             Optional<Path> warmStartDir, TrainListener listener) {
-        if (train.isEmpty()) {
-            throw new IllegalArgumentException("no training structures");
-        }
-        int fv = train.get(0).featurizerVersion();
-        int fd = train.get(0).featureDim();
-        for (List<FeaturizedCrystal> l : List.of(train, val)) {
-            for (FeaturizedCrystal c : l) {
-                if (c.featurizerVersion() != fv || c.featureDim() != fd) {
-                    throw new IllegalArgumentException("crystal " + c.id() + " has featurizer version "
-                            + c.featurizerVersion() + " / " + c.featureDim() + " features; the data set starts with "
-                            + fv + " / " + fd);
-                }
-            }
+        FeaturizedCrystal head = train.first()
+                .orElseThrow(() -> new IllegalArgumentException("no training structures"));
+        int fv = head.featurizerVersion();
+        int fd = head.featureDim();
+        for (FeaturizedCrystal c : val) {
+            checkInput(c, fv, fd);
         }
         SiteNetConfig arch = config.arch().featureDim() == fd ? config.arch() : config.arch().withFeatureDim(fd);
         listener = listener == null ? TrainListener.NONE : listener;
@@ -212,8 +225,16 @@ public final class DimTrainer {
         }
     }
 
+    private static void checkInput(FeaturizedCrystal c, int fv, int fd) {
+        if (c.featurizerVersion() != fv || c.featureDim() != fd) {
+            throw new IllegalArgumentException("crystal " + c.id() + " has featurizer version "
+                    + c.featurizerVersion() + " / " + c.featureDim() + " features; the data set starts with "
+                    + fv + " / " + fd);
+        }
+    }
+
     private TrainResult run(NDManager base, SiteNetConfig arch, int fv, Params params, AdamW opt, DimObjective objective,
-            List<FeaturizedCrystal> train, List<FeaturizedCrystal> val, Budget budget, Checkpoint resume,
+            TrainingData train, List<FeaturizedCrystal> val, Budget budget, Checkpoint resume,
             Optional<Path> ckptFile, Optional<Path> historyFile, TrainListener listener) {
         int epoch = resume == null ? 0 : resume.epoch();
         int batchInEpoch = resume == null ? 0 : resume.batchInEpoch();
@@ -231,7 +252,7 @@ public final class DimTrainer {
         List<TrainListener.Epoch> history = new ArrayList<>();
         long t0 = System.nanoTime();
         ProgressBar bar = config.progressBar() ? new ProgressBarBuilder().setTaskName("pretrain")
-                .setInitialMax(progressMax(budget, train.size()))
+                .setInitialMax(progressMax(budget, (int) Math.min(Integer.MAX_VALUE, train.size())))
                 .setStyle(ProgressBarStyle.ASCII).setUnit(" structures", 1).showSpeed().setUpdateIntervalMillis(500)
                 .build() : null;
         if (bar != null) {
@@ -246,78 +267,84 @@ public final class DimTrainer {
         try {
             outer:
             while (!budget.exhausted(epoch, step, seen, elapsed(t0))) {
-                List<int[]> plan = epochPlan(train, epoch);
-                for (int bi = batchInEpoch; bi < plan.size(); bi++) {
-                    if (budget.exhausted(epoch, step, seen, elapsed(t0))) {
-                        batchInEpoch = bi;
-                        break outer;
+                try (TrainingData.EpochBatches plan = train.epoch(this, epoch)) {
+                    for (int skip = 0; skip < batchInEpoch && plan.hasNext(); skip++) {
+                        plan.next(); // resumed mid-epoch: the batches before the checkpoint's position
                     }
-                    List<FeaturizedCrystal> cs = new ArrayList<>(plan.get(bi).length);
-                    for (int idx : plan.get(bi)) {
-                        cs.add(train.get(idx));
-                    }
-                    lr = config.lrSchedule().lr(config.learningRate(), step, horizon);
-                    opt.setLearningRate(lr);
-                    Random rnd = new Random(mix(config.seed(), step));
-                    DimBatch batch = DimBatch.of(cs, rnd);
-                    double loss;
-                    try (NDManager scratch = base.newSubManager()) {
-                        DimObjective.Engineered eng = objective.engineered(scratch, batch);
-                        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                            DimObjective.Terms terms = objective.loss(scratch, batch, eng, rnd);
-                            loss = terms.total().getFloat();
-                            if (Double.isFinite(loss)) {
-                                gc.backward(terms.total());
-                            } else {
-                                LOG.warn("step {}: non-finite loss (local {}, global {}, kl {}/{}) on a batch of {} "
-                                        + "(S<={}, J<={}, first {}): update skipped", step,
-                                        terms.localDim().getFloat(), terms.globalDim().getFloat(),
-                                        terms.klLocal().getFloat(), terms.klGlobal().getFloat(), cs.size(),
-                                        batch.real.maxSites, batch.real.maxAtoms, cs.get(0).id());
+                    for (int bi = batchInEpoch; plan.hasNext(); bi++) {
+                        if (budget.exhausted(epoch, step, seen, elapsed(t0))) {
+                            batchInEpoch = bi;
+                            break outer;
+                        }
+                        List<FeaturizedCrystal> cs = plan.next();
+                        if (!(train instanceof TrainingData.InMemory)) {
+                            for (FeaturizedCrystal c : cs) {
+                                checkInput(c, fv, arch.featureDim());
                             }
                         }
-                        if (Double.isFinite(loss) && !AdamW.gradientsFinite(params, scratch)) {
-                            // an update with a NaN/Inf gradient would poison the weights and AdamW moments
-                            LOG.warn("step {}: non-finite gradient (loss {}) on a batch of {} (S<={}, J<={}, first {}):"
-                                    + " update skipped", step, loss, cs.size(), batch.real.maxSites,
-                                    batch.real.maxAtoms, cs.get(0).id());
-                            AdamW.zeroGradients(params);
-                            loss = Double.NaN;
+                        lr = config.lrSchedule().lr(config.learningRate(), step, horizon);
+                        opt.setLearningRate(lr);
+                        Random rnd = new Random(mix(config.seed(), step));
+                        DimBatch batch = DimBatch.of(cs, rnd);
+                        double loss;
+                        try (NDManager scratch = base.newSubManager()) {
+                            DimObjective.Engineered eng = objective.engineered(scratch, batch);
+                            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                                DimObjective.Terms terms = objective.loss(scratch, batch, eng, rnd);
+                                loss = terms.total().getFloat();
+                                if (Double.isFinite(loss)) {
+                                    gc.backward(terms.total());
+                                } else {
+                                    LOG.warn("step {}: non-finite loss (local {}, global {}, kl {}/{}) on a batch of {} "
+                                            + "(S<={}, J<={}, first {}): update skipped", step,
+                                            terms.localDim().getFloat(), terms.globalDim().getFloat(),
+                                            terms.klLocal().getFloat(), terms.klGlobal().getFloat(), cs.size(),
+                                            batch.real.maxSites, batch.real.maxAtoms, cs.get(0).id());
+                                }
+                            }
+                            if (Double.isFinite(loss) && !AdamW.gradientsFinite(params, scratch)) {
+                                // an update with a NaN/Inf gradient would poison the weights and AdamW moments
+                                LOG.warn("step {}: non-finite gradient (loss {}) on a batch of {} (S<={}, J<={}, first {}):"
+                                        + " update skipped", step, loss, cs.size(), batch.real.maxSites,
+                                        batch.real.maxAtoms, cs.get(0).id());
+                                AdamW.zeroGradients(params);
+                                loss = Double.NaN;
+                            }
+                            if (Double.isFinite(loss)) {
+                                opt.step(params, scratch);
+                                badSteps = 0;
+                            } else if (++badSteps >= 10) {
+                                throw new IllegalStateException("training diverged: 10 consecutive non-finite losses at step "
+                                        + step);
+                            }
                         }
+                        step++;
+                        seen += cs.size();
                         if (Double.isFinite(loss)) {
-                            opt.step(params, scratch);
-                            badSteps = 0;
-                        } else if (++badSteps >= 10) {
-                            throw new IllegalStateException("training diverged: 10 consecutive non-finite losses at step "
-                                    + step);
+                            epochLossSum += loss;
+                            epochBatches++;
+                            ema = Double.isNaN(ema) ? loss : 0.95 * ema + 0.05 * loss;
                         }
-                    }
-                    step++;
-                    seen += cs.size();
-                    if (Double.isFinite(loss)) {
-                        epochLossSum += loss;
-                        epochBatches++;
-                        ema = Double.isNaN(ema) ? loss : 0.95 * ema + 0.05 * loss;
-                    }
-                    double secs = elapsed(t0).toNanos() / 1e9;
-                    double rate = (seen - seenAtStart) / Math.max(secs, 1e-9);
-                    listener.onStep(new TrainListener.Step(epoch, step, seen, loss, rate));
-                    if (bar != null) {
-                        bar.stepBy(cs.size());
-                        bar.setExtraMessage(String.format(" loss %.4f ep %d", ema, epoch));
-                    }
-                    if (bar == null && (System.nanoTime() - lastLog >= PROGRESS_LOG_NANOS
-                            || (config.logEverySteps() > 0 && step % config.logEverySteps() == 0))) {
-                        lastLog = System.nanoTime();
-                        LOG.info("epoch {} batch {}/{} step {}: {} structures/s, loss EMA {}, lr {}, ETA {}", epoch,
-                                bi + 1, plan.size(), step, String.format("%.1f", rate), String.format("%.4f", ema),
-                                String.format("%.3g", lr), eta(budget, epochSteps, step, stepAtStart, seen,
-                                        seenAtStart, elapsed(t0)));
-                    }
-                    if (ckptFile.isPresent() && config.checkpointEverySteps() > 0
-                            && step % config.checkpointEverySteps() == 0) {
-                        writeCheckpoint(ckptFile.get(), arch, fv, epoch, bi + 1, step, seen, params, opt,
-                                runState(opt, wallBefore + secs, epochLossSum, epochBatches, ema, horizon, lr));
+                        double secs = elapsed(t0).toNanos() / 1e9;
+                        double rate = (seen - seenAtStart) / Math.max(secs, 1e-9);
+                        listener.onStep(new TrainListener.Step(epoch, step, seen, loss, rate));
+                        if (bar != null) {
+                            bar.stepBy(cs.size());
+                            bar.setExtraMessage(String.format(" loss %.4f ep %d", ema, epoch));
+                        }
+                        if (bar == null && (System.nanoTime() - lastLog >= PROGRESS_LOG_NANOS
+                                || (config.logEverySteps() > 0 && step % config.logEverySteps() == 0))) {
+                            lastLog = System.nanoTime();
+                            LOG.info("epoch {} batch {}/{} step {}: {} structures/s, loss EMA {}, lr {}, ETA {}", epoch,
+                                    bi + 1, plan.planned() >= 0 ? Integer.toString(plan.planned()) : "?", step, String.format("%.1f", rate), String.format("%.4f", ema),
+                                    String.format("%.3g", lr), eta(budget, epochSteps, step, stepAtStart, seen,
+                                            seenAtStart, elapsed(t0)));
+                        }
+                        if (ckptFile.isPresent() && config.checkpointEverySteps() > 0
+                                && step % config.checkpointEverySteps() == 0) {
+                            writeCheckpoint(ckptFile.get(), arch, fv, epoch, bi + 1, step, seen, params, opt,
+                                    runState(opt, wallBefore + secs, epochLossSum, epochBatches, ema, horizon, lr));
+                        }
                     }
                 }
                 double trainLoss = epochBatches == 0 ? Double.NaN : epochLossSum / epochBatches;
@@ -415,6 +442,24 @@ public final class DimTrainer {
     }
 
     /**
+     * {@link #cumulativeEpochSteps(List, int)} for any training data: exact in memory; for a streamed corpus
+     * the batches of epoch 0 (counted by planning it, one read of the corpus) x epochs.
+     */
+    long[] cumulativeEpochSteps(TrainingData train, int epochs) {
+        if (train instanceof TrainingData.InMemory m) {
+            return cumulativeEpochSteps(m.crystals(), epochs);
+        }
+        long per = 0;
+        try (TrainingData.EpochBatches b = train.epoch(this, 0)) {
+            while (b.hasNext()) {
+                b.next();
+                per++;
+            }
+        }
+        return new long[] {0, per * epochs};
+    }
+
+    /**
      * Total steps of the budget for the cosine schedule: the steps of the epoch budget when there is one (a
      * step, structure or time limit then only stops the run early, without bending the schedule), else the
      * step budget.
@@ -489,7 +534,10 @@ public final class DimTrainer {
 
     /** Batches of one epoch: shuffled, stable-sorted by size bucket, cut by the caps, batch order shuffled. */
     public List<int[]> epochPlan(List<FeaturizedCrystal> train, int epoch) {
-        Random r = new Random(mix(config.seed() ^ 0x5DEECE66DL, epoch));
+        return plan(train, new Random(mix(config.seed() ^ 0x5DEECE66DL, epoch)));
+    }
+
+    private List<int[]> plan(List<FeaturizedCrystal> train, Random r) {
         List<Integer> order = new ArrayList<>(train.size());
         for (int i = 0; i < train.size(); i++) {
             order.add(i);
@@ -501,6 +549,14 @@ public final class DimTrainer {
                 config.maxPairsPerBatch(), config.maxBatch(), TRAIN_PADDING_FACTOR));
         Collections.shuffle(plan, r);
         return plan;
+    }
+
+    /**
+     * Batches of one block of a streamed epoch ({@link TrainingData#streamed}): {@link #epochPlan} within the
+     * block, with its own random draw per (seed, epoch, block). Indices are into {@code block}.
+     */
+    public List<int[]> blockPlan(List<FeaturizedCrystal> block, int epoch, int blockIndex) {
+        return plan(block, new Random(mix(config.seed() ^ 0x3C6EF372FE94F82AL, ((long) epoch << 32) | blockIndex)));
     }
 
     /**

@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
             HeadsBench.class,
             LargeCellBench.class,
             SearchBench.class,
+            CorpusBench.class,
         })
 public final class BenchCommand implements Runnable {
 

@@ -32,7 +32,15 @@ public final class TrainerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         TrainerConfig cfg = TrainerConfig.load(kafka.config(), kafka.overrides());
         return KafkaOptions.onLargeStack("dimstream-trainer", () -> {
-            try (TrainerService svc = new TrainerService(cfg, CandidateTrainers.create(cfg))) {
+            TrainerService opened;
+            try {
+                opened = new TrainerService(cfg, CandidateTrainers.create(cfg));
+            } catch (io.dimstream.core.DimstreamException e) {
+                // e.g. corpus.locked: another trainer has the disk corpus open; one line, no stack trace
+                System.err.println("trainer: " + e.code() + ": " + e.getMessage());
+                return 2;
+            }
+            try (TrainerService svc = opened) {
                 if (once) {
                     var r = svc.runOnce(Duration.ofMinutes(5));
                     System.out.printf("%s v%d %s: %s%n", cfg.getString(TrainerConfig.MODEL_NAME), r.version(), r.status(),

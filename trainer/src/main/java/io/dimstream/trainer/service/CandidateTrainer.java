@@ -26,13 +26,21 @@ public interface CandidateTrainer {
     }
 
     /**
-     * Trains version {@code version} of {@code modelName} on {@code train} ({@code validation} is for
+     * Trains version {@code version} of {@code modelName} on {@code train} (in memory, or streamed in blocks
+     * from the disk corpus: it must not be materialised) ({@code validation} is for
      * the trainer's own monitoring; the gate scores it separately with {@link #validationLoss}).
      *
      * @param parent the serving version's trained model to warm-start from, if available
      */
-    TrainedModel train(String modelName, int version, List<FeaturizedCrystal> train,
+    TrainedModel train(String modelName, int version, io.dimstream.trainer.TrainingData train,
                        List<FeaturizedCrystal> validation, Optional<TrainedModel> parent, Budget budget) throws Exception;
+
+    /** {@link #train(String, int, io.dimstream.trainer.TrainingData, List, Optional, Budget)} on a list in memory. */
+    default TrainedModel train(String modelName, int version, List<FeaturizedCrystal> train,
+                               List<FeaturizedCrystal> validation, Optional<TrainedModel> parent, Budget budget)
+            throws Exception {
+        return train(modelName, version, io.dimstream.trainer.TrainingData.of(train), validation, parent, budget);
+    }
 
     /** Mean DIM loss of {@code model} on {@code validation} (deterministic for a given input). */
     double validationLoss(TrainedModel model, List<FeaturizedCrystal> validation) throws Exception;

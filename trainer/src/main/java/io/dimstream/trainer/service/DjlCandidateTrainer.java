@@ -41,7 +41,7 @@ public final class DjlCandidateTrainer implements CandidateTrainer {
     }
 
     @Override
-    public TrainedModel train(String modelName, int version, List<FeaturizedCrystal> train,
+    public TrainedModel train(String modelName, int version, io.dimstream.trainer.TrainingData train,
                               List<FeaturizedCrystal> validation, Optional<TrainedModel> parent, Budget budget)
             throws Exception {
         Path warm = null;

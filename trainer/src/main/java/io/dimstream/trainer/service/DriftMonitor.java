@@ -115,24 +115,37 @@ public final class DriftMonitor {
      * emptied.
      */
     public void resetReference(Iterable<Sample> corpus) {
+        startReference();
+        for (Sample s : corpus) {
+            addReference(s);
+        }
+        clearRecent();
+    }
+
+    /**
+     * {@link #resetReference} one sample at a time (a corpus streamed from disk): {@code startReference}, then
+     * {@link #addReference} per sample, then {@link #clearRecent}.
+     */
+    public void startReference() {
         java.util.Arrays.fill(refElements, 0);
         java.util.Arrays.fill(refSizes, 0);
         reservoir.clear();
         referenceCount = 0;
         rng = new SplittableRandom(seed);
-        for (Sample s : corpus) {
-            add(refElements, refSizes, s);
-            referenceCount++;
-            if (reservoir.size() < reservoirSize) { // reservoir sampling (Algorithm R)
-                reservoir.add(s);
-            } else {
-                int j = rng.nextInt(referenceCount);
-                if (j < reservoirSize) {
-                    reservoir.set(j, s);
-                }
+    }
+
+    /** One sample of the new reference (see {@link #startReference}). */
+    public void addReference(Sample s) {
+        add(refElements, refSizes, s);
+        referenceCount++;
+        if (reservoir.size() < reservoirSize) { // reservoir sampling (Algorithm R)
+            reservoir.add(s);
+        } else {
+            int j = rng.nextInt(referenceCount);
+            if (j < reservoirSize) {
+                reservoir.set(j, s);
             }
         }
-        clearRecent();
     }
 
     /** Empties the recent window (after a training round). */

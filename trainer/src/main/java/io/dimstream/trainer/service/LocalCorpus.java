@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * the log always holds at least what the offsets claim. A torn tail (crash mid-append) is ignored on
  * load. The log is rewritten when it holds more than twice the live records.
  */
-public final class LocalCorpus implements AutoCloseable {
+public final class LocalCorpus implements TrainerCorpus {
 
     private static final Logger log = LoggerFactory.getLogger(LocalCorpus.class);
     private static final String LOG = "corpus.log";
@@ -112,6 +112,7 @@ public final class LocalCorpus implements AutoCloseable {
     }
 
     /** Applies one record of the features topic (null = tombstone). */
+    @Override
     public synchronized void apply(String id, CrystalFeatures value) throws IOException {
         if (id == null) {
             return;
@@ -131,6 +132,7 @@ public final class LocalCorpus implements AutoCloseable {
     }
 
     /** Persists the log and then the consumer positions (the next offset to read per partition). */
+    @Override
     public synchronized void checkpoint(Map<TopicPartition, Long> positions) throws IOException {
         offsets.putAll(positions);
         out.flush();
@@ -169,22 +171,31 @@ public final class LocalCorpus implements AutoCloseable {
     }
 
     /** Saved positions (next offset to read) per partition. */
+    @Override
     public synchronized Map<TopicPartition, Long> offsets() {
         return new HashMap<>(offsets);
     }
 
-    public synchronized int size() {
+    @Override
+    public synchronized long size() {
         return byId.size();
     }
 
+    @Override
     public synchronized long changesSinceTraining() {
         return changesSinceTraining;
     }
 
     /** Marks the corpus as trained on (resets the change counter; persisted at the next checkpoint). */
+    @Override
     public synchronized void markTrained() throws IOException {
         changesSinceTraining = 0;
         writeState();
+    }
+
+    @Override
+    public void forEach(java.util.function.Consumer<FeaturizedCrystal> action) {
+        snapshot().forEach(action);
     }
 
     /** The structures, in a stable order (by id). */

@@ -35,6 +35,11 @@ public final class TrainerConfig extends ServiceConfig {
     public static final String DRIFT_MIN_STRUCTURES = "drift.min.structures";
     public static final String DRIFT_CHECK_INTERVAL_MS = "drift.check.interval.ms";
     public static final String DRIFT_RESERVOIR = "drift.reservoir.size";
+    public static final String CORPUS_STORE = "corpus.store";
+    public static final String CORPUS_DIR = "corpus.dir";
+    public static final String CORPUS_CACHE_MB = "corpus.cache.mb";
+    public static final String CORPUS_BLOCK_SIZE = "corpus.block.size";
+    public static final String CORPUS_VALIDATION_MAX = "corpus.validation.max";
 
     public static final ConfigDef CONFIG_DEF = configDef();
 
@@ -89,7 +94,25 @@ public final class TrainerConfig extends ServiceConfig {
                 .define(DRIFT_CHECK_INTERVAL_MS, Type.LONG, 30_000L, Range.atLeast(100), Importance.LOW,
                         "How often drift is measured (exported as dimstream_trainer_drift).")
                 .define(DRIFT_RESERVOIR, Type.INT, 5000, Range.atLeast(100), Importance.LOW,
-                        "Reference structures kept (reservoir sample) for the drift statistic's no-shift baseline.");
+                        "Reference structures kept (reservoir sample) for the drift statistic's no-shift baseline.")
+                .define(CORPUS_STORE, Type.STRING, "memory", ConfigDef.ValidString.in("memory", "disk"),
+                        Importance.MEDIUM, "Where the trainer keeps its copy of the features topic: memory (every"
+                        + " structure in the heap, ~7 KiB each for Materials Project structures; epochs planned over"
+                        + " all of it) or disk (RocksDB under corpus.dir: memory bounded by corpus.cache.mb and"
+                        + " corpus.block.size whatever the corpus size; epochs streamed in shuffled blocks). The two"
+                        + " stores keep separate directories: switching re-reads the topic from the start once.")
+                .define(CORPUS_DIR, Type.STRING, "", Importance.LOW,
+                        "Directory of the disk corpus (corpus.store=disk); empty = <trainer.dir>/corpus-db.")
+                .define(CORPUS_CACHE_MB, Type.INT, 64, Range.between(1, 1 << 20), Importance.LOW,
+                        "Disk corpus: RocksDB block cache in MiB (data, index and filter blocks); with the 16 MiB of"
+                        + " write buffers the bound on the store's native memory.")
+                .define(CORPUS_BLOCK_SIZE, Type.INT, 4096, Range.atLeast(64), Importance.LOW,
+                        "Disk corpus: structures per shuffled block of a streamed epoch (the most decoded structures"
+                        + " held at a time; batches are planned within a block, so keep it well above a batch).")
+                .define(CORPUS_VALIDATION_MAX, Type.INT, 5000, Range.atLeast(1), Importance.LOW,
+                        "Disk corpus: most held-out structures the gate scores (the first of the validation.percent"
+                        + " split in the store's hash order: deterministic, spread over the corpus). The rest of the"
+                        + " held-out share is still never trained on.");
         defineTopicCreation(d, "trainer");
         defineTopicNames(d);
         io.dimstream.core.ops.OpsConfigDef.addTo(d, io.dimstream.core.ops.OpsConfig.TRAINER_PORT); // metrics.port, metrics.bind.address, model.signing.*
@@ -107,6 +130,17 @@ public final class TrainerConfig extends ServiceConfig {
 
     public Path dataDir() {
         return Path.of(getString(DATA_DIR));
+    }
+
+    /** Whether the corpus is kept on disk ({@link #CORPUS_STORE} = disk). */
+    public boolean diskCorpus() {
+        return "disk".equals(getString(CORPUS_STORE));
+    }
+
+    /** The disk corpus directory: {@link #CORPUS_DIR}, else {@code <trainer.dir>/corpus-db}. */
+    public Path corpusDir() {
+        String d = getString(CORPUS_DIR);
+        return d.isBlank() ? dataDir().resolve("corpus-db") : Path.of(d);
     }
 
     /** Kafka client properties: bootstrap servers plus every non-trainer key. */

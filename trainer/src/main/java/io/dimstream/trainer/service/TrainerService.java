@@ -41,7 +41,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The trainer service: follows {@code crystals.features} into a {@link LocalCorpus}, retrains the
+ * The trainer service: follows {@code crystals.features} into a {@link TrainerCorpus} ({@link LocalCorpus}
+ * in memory, or {@link DiskCorpus} with epochs streamed from disk: {@code corpus.store}), retrains the
  * encoder on schedule (every {@code schedule.interval.ms} when at least {@code min.new.structures}
  * arrived, or once on demand) warm-starting from the serving version, gates the candidate
  * (validation DIM loss not worse than the serving version on the same held-out split, ONNX parity)
@@ -63,7 +64,7 @@ public final class TrainerService implements AutoCloseable {
     private final CandidateTrainer trainer;
     private final Topics topics;
     private final String modelName;
-    private final LocalCorpus corpus;
+    private final TrainerCorpus corpus;
     private final KafkaConsumer<String, byte[]> features;
     private final LeaseKeeper lease;
     private final AvroSerde<CrystalFeatures> featuresSerde = AvroSerde.of(CrystalFeatures.class);
@@ -83,11 +84,31 @@ public final class TrainerService implements AutoCloseable {
         this.topics = cfg.topics();
         this.modelName = cfg.getString(TrainerConfig.MODEL_NAME);
         prepareTopics();
-        this.corpus = new LocalCorpus(cfg.dataDir().resolve("corpus"));
+        this.corpus = cfg.diskCorpus()
+                ? new DiskCorpus(cfg.corpusDir(), (long) cfg.getInt(TrainerConfig.CORPUS_CACHE_MB) << 20)
+                : new LocalCorpus(cfg.dataDir().resolve("corpus"));
+        try {
+            this.features = openFeatures();
+        } catch (RuntimeException e) {
+            corpus.close();
+            throw e;
+        }
+        this.lease = new LeaseKeeper(cfg.clientProperties(), cfg.getString(TrainerConfig.LEASE_TOPIC), modelName);
+        this.drift = new DriftMonitor(cfg.getInt(TrainerConfig.DRIFT_RESERVOIR), cfg.getLong(TrainerConfig.SEED));
+        resetDriftReference(f -> true); // after a restart: the corpus as it is (the window before is lost)
+        // ONNX Runtime registers a JVM shutdown hook when its environment is first created; created lazily
+        // during a round that a SIGTERM interrupts, that registration throws "Shutdown in progress" and the
+        // round is lost. Created here, the round's parity check and export run normally during shutdown.
+        ai.onnxruntime.OrtEnvironment.getEnvironment();
+    }
+
+    /** The features consumer, positioned at the corpus's saved positions (the beginning where none). */
+    private KafkaConsumer<String, byte[]> openFeatures() {
         Map<String, Object> cp = consumerProps();
         cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         cp.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
-        this.features = new KafkaConsumer<>(cp, new StringDeserializer(), new ByteArrayDeserializer());
+        KafkaConsumer<String, byte[]> features = new KafkaConsumer<>(cp, new StringDeserializer(),
+                new ByteArrayDeserializer());
         List<TopicPartition> tps = features.partitionsFor(topics.features(), Duration.ofSeconds(30)).stream()
                 .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
         features.assign(tps);
@@ -100,13 +121,7 @@ public final class TrainerService implements AutoCloseable {
                 features.seek(tp, o);
             }
         }
-        this.lease = new LeaseKeeper(cfg.clientProperties(), cfg.getString(TrainerConfig.LEASE_TOPIC), modelName);
-        this.drift = new DriftMonitor(cfg.getInt(TrainerConfig.DRIFT_RESERVOIR), cfg.getLong(TrainerConfig.SEED));
-        resetDriftReference(corpus.snapshot()); // after a restart: the corpus as it is (the window before is lost)
-        // ONNX Runtime registers a JVM shutdown hook when its environment is first created; created lazily
-        // during a round that a SIGTERM interrupts, that registration throws "Shutdown in progress" and the
-        // round is lost. Created here, the round's parity check and export run normally during shutdown.
-        ai.onnxruntime.OrtEnvironment.getEnvironment();
+        return features;
     }
 
     private Map<String, Object> consumerProps() {
@@ -138,7 +153,7 @@ public final class TrainerService implements AutoCloseable {
         }
     }
 
-    public LocalCorpus corpus() {
+    public TrainerCorpus corpus() {
         return corpus;
     }
 
@@ -161,13 +176,16 @@ public final class TrainerService implements AutoCloseable {
         checkpoint();
     }
 
-    private void resetDriftReference(List<FeaturizedCrystal> trainedOn) {
-        List<DriftMonitor.Sample> samples = new ArrayList<>(trainedOn.size());
-        for (FeaturizedCrystal f : trainedOn) {
-            DriftMonitor.sample(f.formula(), f.primSites()).ifPresent(samples::add);
-        }
+    /** Drift is measured against the corpus records passing {@code keep} (walked one at a time). */
+    private void resetDriftReference(java.util.function.Predicate<FeaturizedCrystal> keep) throws IOException {
         synchronized (drift) {
-            drift.resetReference(samples);
+            drift.startReference();
+            corpus.forEach(f -> {
+                if (keep.test(f)) {
+                    DriftMonitor.sample(f.formula(), f.primSites()).ifPresent(drift::addReference);
+                }
+            });
+            drift.clearRecent();
         }
     }
 
@@ -387,15 +405,32 @@ public final class TrainerService implements AutoCloseable {
         Known known = readModels();
         int version = known.maxVersion() + 1;
         int valPercent = cfg.getInt(TrainerConfig.VALIDATION_PERCENT);
-        List<FeaturizedCrystal> train = new ArrayList<>();
-        List<FeaturizedCrystal> val = new ArrayList<>();
-        for (FeaturizedCrystal f : corpus.snapshot()) {
-            if (f.featurizerVersion() != SiteNetFeaturizer.VERSION) {
-                continue;
+        io.dimstream.trainer.TrainingData train;
+        List<FeaturizedCrystal> val;
+        if (corpus instanceof DiskCorpus dc) {
+            // streamed: never the whole corpus in memory; the held-out share is skipped by id (no decoding)
+            java.util.function.Predicate<String> held = id -> bucket(id) < valPercent;
+            java.util.function.Predicate<String> trained = held.negate();
+            java.util.function.Predicate<FeaturizedCrystal> current = f -> f.featurizerVersion() == SiteNetFeaturizer.VERSION;
+            val = dc.firstMatching(held, current, cfg.getInt(TrainerConfig.CORPUS_VALIDATION_MAX));
+            int blockSize = cfg.getInt(TrainerConfig.CORPUS_BLOCK_SIZE);
+            long blockSeed = cfg.getLong(TrainerConfig.SEED) + version;
+            long trainCount = dc.size() - dc.heldOut(valPercent);
+            train = io.dimstream.trainer.TrainingData.streamed(trainCount,
+                    () -> dc.firstMatching(trained, current, 1).stream().findFirst(),
+                    epoch -> dc.blocks(blockSeed, epoch, blockSize, trained, current));
+        } else {
+            List<FeaturizedCrystal> inMemory = new ArrayList<>();
+            val = new ArrayList<>();
+            for (FeaturizedCrystal f : ((LocalCorpus) corpus).snapshot()) {
+                if (f.featurizerVersion() != SiteNetFeaturizer.VERSION) {
+                    continue;
+                }
+                (bucket(f.id()) < valPercent ? val : inMemory).add(f);
             }
-            (bucket(f.id()) < valPercent ? val : train).add(f);
+            train = io.dimstream.trainer.TrainingData.of(inMemory);
         }
-        if (train.isEmpty() || val.isEmpty()) {
+        if (train.size() == 0 || val.isEmpty()) {
             throw new IllegalStateException("corpus too small to train (" + train.size() + " train, " + val.size()
                     + " validation structures)");
         }
@@ -414,7 +449,10 @@ public final class TrainerService implements AutoCloseable {
             warmFrom = baseWarmStart();
             fromBase = warmFrom.isPresent();
         }
-        log.info("training {} v{} on {} structures ({} held out){}", modelName, version, train.size(), val.size(),
+        log.info("training {} v{} on {} structures ({} held out{}){}", modelName, version, train.size(), val.size(),
+                corpus instanceof DiskCorpus dc ? ", streamed from disk in blocks of "
+                        + cfg.getInt(TrainerConfig.CORPUS_BLOCK_SIZE) + ", gate on the first "
+                        + cfg.getInt(TrainerConfig.CORPUS_VALIDATION_MAX) + " of " + dc.heldOut(valPercent) : "",
                 fromBase ? ", warm-starting from the base model"
                         : parent.map(p -> ", warm-starting from v" + p.version()).orElse(""));
         // a shutdown (SIGTERM) ends training at the next step; the round is then abandoned, not half-published
@@ -473,12 +511,11 @@ public final class TrainerService implements AutoCloseable {
         publish(ModelRecords.toRecord(published.metadata(), published.onnx(), parentVersion, corpus.size(), status));
         corpus.markTrained();
         Optional<DriftMonitor.Drift> before = measureDrift();
-        List<FeaturizedCrystal> trainedOn = new ArrayList<>(train);
-        trainedOn.addAll(val);
-        resetDriftReference(trainedOn); // drift is measured against what this round trained on from now on
+        // drift is measured against what this round trained on (train + held out) from now on
+        resetDriftReference(f -> f.featurizerVersion() == SiteNetFeaturizer.VERSION);
         before.ifPresent(d -> log.info("{} v{}: new structures since the previous round: {}", modelName, version, d));
         RoundResult rr = new RoundResult(version, parentVersion, status, reason, loss, parentLoss, parity,
-                train.size(), val.size(), System.currentTimeMillis() - t0);
+                (int) train.size(), val.size(), System.currentTimeMillis() - t0);
         rounds.add(rr);
         log.info("{} v{} {}: {} (parity {}, {} ms)", modelName, version, status, reason, parity, rr.millis());
         return rr;

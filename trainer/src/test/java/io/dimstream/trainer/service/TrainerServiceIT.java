@@ -68,12 +68,24 @@ class TrainerServiceIT {
         final Map<Integer, Double> lossByVersion = new HashMap<>();
         final List<Optional<Integer>> parents = new ArrayList<>();
         final List<Integer> trainSizes = new ArrayList<>();
+        final List<List<String>> epochIds = new ArrayList<>();
+        final List<List<String>> validationIds = new ArrayList<>();
+        final List<Boolean> streamed = new ArrayList<>();
 
         @Override
-        public TrainedModel train(String name, int version, List<FeaturizedCrystal> train,
+        public TrainedModel train(String name, int version, io.dimstream.trainer.TrainingData train,
                                   List<FeaturizedCrystal> validation, Optional<TrainedModel> parent, Budget budget) {
             parents.add(parent.map(TrainedModel::version));
-            trainSizes.add(train.size());
+            trainSizes.add((int) train.size());
+            // what one epoch hands the trainer (a streamed corpus is read through its blocks here)
+            List<String> ids = new ArrayList<>();
+            try (var epoch = train.epoch(new io.dimstream.trainer.DimTrainer(io.dimstream.trainer.TrainConfig.defaults()
+                    .withArch(SiteNetConfig.tiny(9)).withProgressBar(false)), 0)) {
+                epoch.forEachRemaining(b -> b.forEach(f -> ids.add(f.id())));
+            }
+            epochIds.add(ids);
+            streamed.add(!(train instanceof io.dimstream.trainer.TrainingData.InMemory));
+            validationIds.add(validation.stream().map(FeaturizedCrystal::id).toList());
             SiteNetConfig cfg = SiteNetConfig.tiny(9);
             try (NDManager m = NDManager.newBaseManager(); Params p = Params.init(m, cfg, version)) {
                 byte[] onnx = OnnxExporter.export(cfg, p.toHost(), name, version);
@@ -187,6 +199,82 @@ class TrainerServiceIT {
         ScriptedTrainer st2 = new ScriptedTrainer();
         try (TrainerService svc = new TrainerService(cfg, st2)) {
             assertEquals(180, svc.corpus().size());
+            assertEquals(180L, svc.corpus().offsets().values().stream().mapToLong(Long::longValue).sum());
+            assertEquals(0, svc.corpus().changesSinceTraining());
+        }
+    }
+
+    void produceTombstones(String topic, List<String> ids) {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", broker.bootstrapServers());
+        try (var prod = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            for (String id : ids) {
+                prod.send(new ProducerRecord<>(topic, id, null));
+            }
+        }
+    }
+
+    /**
+     * corpus.store=disk: rounds stream their epoch from the RocksDB corpus (the train share once each, the
+     * held-out share never, the gate on at most corpus.validation.max held-out structures); re-sent ids replace
+     * their record, tombstones delete; a restart reuses the store and resumes at its saved positions.
+     */
+    @Test
+    void diskCorpusStreamsEpochsSupersedesDeletesAndResumes() throws Exception {
+        Map<String, String> props = config("t7");
+        props.put(TrainerConfig.CORPUS_STORE, "disk");
+        props.put(TrainerConfig.CORPUS_BLOCK_SIZE, "64");
+        props.put(TrainerConfig.CORPUS_VALIDATION_MAX, "8");
+        TrainerConfig cfg = new TrainerConfig(props);
+        Topics t = cfg.topics();
+        ScriptedTrainer st = new ScriptedTrainer();
+        st.lossByVersion.put(1, 5.0);
+        st.lossByVersion.put(2, 4.0);
+        List<FeaturizedCrystal> first = SyntheticCrystals.generate(150, 1, 6);
+        java.util.function.Predicate<String> held = id -> TrainerService.bucket(id) < 10;
+        try (TrainerService svc = new TrainerService(cfg, st)) {
+            assertTrue(svc.corpus() instanceof DiskCorpus);
+            produceFeatures(t.features(), first);
+            var r1 = svc.runOnce(Duration.ofSeconds(60));
+            assertEquals(ModelStatus.PROMOTED, r1.status(), r1.reason());
+            long heldOut = first.stream().filter(f -> held.test(f.id())).count();
+            assertTrue(heldOut > 8, "enough held out to cap: " + heldOut);
+            assertEquals(150 - heldOut, r1.trainSize());
+            assertEquals(8, r1.valSize(), "the gate scores at most corpus.validation.max");
+            assertTrue(st.streamed.get(0));
+            List<String> e1 = st.epochIds.get(0);
+            assertEquals(150 - heldOut, e1.size());
+            assertEquals(e1.size(), new java.util.HashSet<>(e1).size(), "each training structure once per epoch");
+            assertTrue(e1.stream().noneMatch(held), "no held-out structure is trained on");
+            assertTrue(st.validationIds.get(0).stream().allMatch(held));
+
+            // 20 ids re-sent with other structures, 10 deleted
+            List<FeaturizedCrystal> resent = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                FeaturizedCrystal o = first.get(i + 40);
+                resent.add(new FeaturizedCrystal(first.get(i).id(), o.featurizerVersion(), o.primSites(),
+                        o.supercellSites(), 9, o.siteFeatures(), o.distances(), o.imageOf(), o.formula(), o.source()));
+            }
+            produceFeatures(t.features(), resent);
+            List<String> deleted = first.subList(100, 110).stream().map(FeaturizedCrystal::id).toList();
+            produceTombstones(t.features(), deleted);
+            var r2 = svc.runOnce(Duration.ofSeconds(60));
+            assertEquals(ModelStatus.PROMOTED, r2.status(), r2.reason());
+            assertEquals(140, svc.corpus().size());
+            long heldOut2 = first.stream().filter(f -> !deleted.contains(f.id())).filter(f -> held.test(f.id())).count();
+            assertEquals(140 - heldOut2, r2.trainSize());
+            assertEquals(140 - heldOut2, st.epochIds.get(1).size());
+            assertTrue(st.epochIds.get(1).stream().noneMatch(deleted::contains), "deleted ids are gone");
+            DiskCorpus dc = (DiskCorpus) svc.corpus();
+            assertEquals(first.get(40).primSites(), dc.get(first.get(0).id()).orElseThrow().primSites(), "replaced");
+            assertEquals(st.validationIds.get(0).stream().filter(id -> !deleted.contains(id)).toList(),
+                    st.validationIds.get(1).stream().filter(st.validationIds.get(0)::contains).toList(),
+                    "the validation set is stable (hash order)");
+        }
+        // restart: the store is reused, positioned after the 180 records it had read
+        ScriptedTrainer st2 = new ScriptedTrainer();
+        try (TrainerService svc = new TrainerService(cfg, st2)) {
+            assertEquals(140, svc.corpus().size());
             assertEquals(180L, svc.corpus().offsets().values().stream().mapToLong(Long::longValue).sum());
             assertEquals(0, svc.corpus().changesSinceTraining());
         }
