@@ -110,6 +110,10 @@ public final class E2eBench implements Callable<Integer> {
     @Option(names = "--encoder-threads", defaultValue = "1", description = "ONNX Runtime intra-op threads per session (default: ${DEFAULT-VALUE}).")
     int encoderThreads;
 
+    @Option(names = "--precision", defaultValue = "fp32",
+            description = "Encoder graph precision (encoder.precision): fp32, int8, fp16, bf16 (default: ${DEFAULT-VALUE}).")
+    String precision;
+
     @Option(names = "--device", defaultValue = "cpu", description = "Encoder device: auto, cpu, cuda:N (default: ${DEFAULT-VALUE}).")
     String device;
 
@@ -154,6 +158,7 @@ public final class E2eBench implements Callable<Integer> {
             props.put("topics.partitions", String.valueOf(partitions));
             props.put("encoder.device", device);
             props.put("encoder.threads", String.valueOf(encoderThreads));
+            props.put("encoder.precision", precision);
             props.put("metrics.port", "0");
             StreamsAppConfig cfg = new StreamsAppConfig(props);
             Topics topics = cfg.topics();
@@ -381,8 +386,8 @@ public final class E2eBench implements Callable<Integer> {
             System.out.printf("| inference time per batch (mean) | %.1f ms |%n", inference.mean(TimeUnit.MILLISECONDS));
         }
         System.out.printf("| settings | batch.size %d, batch.max.wait.ms %d, commit.interval.ms %d, %d stream threads, "
-                + "%d partitions, encoder %s × %d threads, exactly_once_v2 |%n", batchSize, batchWaitMs, commitMs,
-                streamThreads, partitions, device, encoderThreads);
+                + "%d partitions, encoder %s × %d threads, %s, exactly_once_v2 |%n", batchSize, batchWaitMs, commitMs,
+                streamThreads, partitions, device, encoderThreads, precision);
         System.out.printf("| machine | %d cores available to the JVM |%n", Runtime.getRuntime().availableProcessors());
     }
 
