@@ -355,6 +355,18 @@ public final class FailoverBench implements Callable<Integer> {
                                 + "other versions%n", produced, sendFailures.get(),
                         embeddingsPerIdVersion.keySet().stream().filter(k -> k.endsWith("@" + model.getVersion())).count(),
                         model.getVersion(), dead.size(), missing, dup, extraVersions);
+                if (missing > 0) {
+                    int v = model.getVersion();
+                    System.out.printf("%nmissing ids (up to 20), with the time each was produced; events: %s%n", events);
+                    producedAt.entrySet().stream()
+                            .filter(en -> !dead.contains(en.getKey()) && !embeddingsPerIdVersion.containsKey(en.getKey() + "@" + v))
+                            .limit(20)
+                            .forEach(en -> System.out.printf("  %s produced %s (raw partition %d)%n", en.getKey(),
+                                    java.time.Instant.ofEpochMilli(en.getValue()),
+                                    org.apache.kafka.common.utils.Utils.toPositive(
+                                            org.apache.kafka.common.utils.Utils.murmur2(en.getKey().getBytes(
+                                                    java.nio.charset.StandardCharsets.UTF_8))) % partitions));
+                }
                 if (dup > 0) {
                     System.out.printf("%nduplicated ids (up to 20); events: %s%n", events);
                     embeddingsPerIdVersion.entrySet().stream().filter(en -> en.getValue().get() > 1).limit(20)
