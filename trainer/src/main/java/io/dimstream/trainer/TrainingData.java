@@ -94,12 +94,7 @@ public interface TrainingData {
                     if (!hasNext()) {
                         throw new NoSuchElementException();
                     }
-                    int[] g = plan.get(next++);
-                    List<FeaturizedCrystal> cs = new ArrayList<>(g.length);
-                    for (int idx : g) {
-                        cs.add(crystals.get(idx));
-                    }
-                    return cs;
+                    return gather(crystals, plan.get(next++));
                 }
 
                 @Override
@@ -169,12 +164,7 @@ public interface TrainingData {
                     if (!hasNext()) {
                         throw new NoSuchElementException();
                     }
-                    int[] g = plan.get(next++);
-                    List<FeaturizedCrystal> cs = new ArrayList<>(g.length);
-                    for (int idx : g) {
-                        cs.add(block.get(idx));
-                    }
-                    return Collections.unmodifiableList(cs);
+                    return Collections.unmodifiableList(gather(block, plan.get(next++)));
                 }
 
                 @Override
@@ -197,5 +187,14 @@ public interface TrainingData {
                 }
             };
         }
+    }
+
+    /** The crystals of one planned batch, in plan order. */
+    private static List<FeaturizedCrystal> gather(List<FeaturizedCrystal> from, int[] indices) {
+        List<FeaturizedCrystal> cs = new ArrayList<>(indices.length);
+        for (int idx : indices) {
+            cs.add(from.get(idx));
+        }
+        return cs;
     }
 }

@@ -46,4 +46,18 @@ final class BenchData {
         double l = java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
         return String.format("load average %.1f on %d cores", l, Runtime.getRuntime().availableProcessors());
     }
+
+    /** A /proc/self/status field in KiB (0 where /proc is missing). */
+    static long kib(String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(field + ":")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return 0;
+        }
+        return 0;
+    }
 }

@@ -439,14 +439,14 @@ public final class CorpusBench implements Callable<Integer> {
                     seenEnd[0] = s.structuresSeen();
                     if (s.step() % 50 == 0) {
                         System.out.printf("step %d: %d structures, %s MiB RSS%n", s.step(), s.structuresSeen(),
-                                kib("VmRSS") / 1024);
+                                BenchData.kib("VmRSS") / 1024);
                     }
                 }
             });
             double secs = (System.nanoTime() - start[0]) / 1e9;
             long structuresTimed = seenEnd[0] - seenAtStart[0];
             long pairsTimed = pairs[0] - pairsAtStart[0];
-            long trainRss = kib("VmRSS") / 1024;
+            long trainRss = BenchData.kib("VmRSS") / 1024;
             // then one whole epoch through the batcher, without training: the read cost of an epoch and the
             // memory of a full pass over the corpus
             System.out.printf("reading one whole epoch (%,d structures) through the batcher...%n", n);
@@ -466,22 +466,8 @@ public final class CorpusBench implements Callable<Integer> {
             System.out.printf("RESULT store=%s corpus=%d steps=%d seconds=%.2f steps_per_s=%.3f structures_per_s=%.2f "
                     + "pairs_per_s=%.0f train_rss_mib=%d epoch_structures=%d epoch_s=%.1f rss_mib=%d hwm_mib=%d "
                     + "heap_mib=%d decoded=%d%n", trainRun, n, steps, secs, steps / secs, structuresTimed / secs,
-                    pairsTimed / secs, trainRss, epochStructures, epochSecs, kib("VmRSS") / 1024, kib("VmHWM") / 1024,
+                    pairsTimed / secs, trainRss, epochStructures, epochSecs, BenchData.kib("VmRSS") / 1024, BenchData.kib("VmHWM") / 1024,
                     heapUsed >> 20, c.decodedRecords());
-        }
-        return 0;
-    }
-
-    /** A /proc/self/status field in KiB (0 where /proc is missing). */
-    static long kib(String field) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith(field + ":")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return 0;
         }
         return 0;
     }

@@ -12,8 +12,6 @@ import io.dimstream.core.featurize.SiteNetFeaturizer;
 import io.dimstream.trainer.model.Params;
 import io.dimstream.trainer.model.SiteNetConfig;
 import io.dimstream.trainer.onnx.OnnxExporter;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -106,22 +104,8 @@ public final class LargeCellBench implements Callable<Integer> {
                 Collections.sort(fms);
                 Collections.sort(ems);
                 System.out.printf("%-6d %-7d %-13.1f %-9.1f %-8d %d%n", s, pairs, fms.get(fms.size() / 2),
-                        ems.get(ems.size() / 2), kib("VmRSS") / 1024, kib("VmHWM") / 1024);
+                        ems.get(ems.size() / 2), BenchData.kib("VmRSS") / 1024, BenchData.kib("VmHWM") / 1024);
             }
-        }
-        return 0;
-    }
-
-    /** A /proc/self/status field in KiB (0 where /proc is missing). */
-    static long kib(String field) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith(field + ":")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return 0;
         }
         return 0;
     }
