@@ -21,8 +21,9 @@ import java.util.Set;
  * <p><b>Mish + LayerNorm → SkipLayerNormalization.</b> Every hidden layer ends in {@code LN(Mish(x))}, and
  * ONNX Runtime's CPU {@code LayerNormalization} kernel is scalar code: in a profile of {@code bench embed}
  * it took 55 % of all kernel time (more than the matmuls). Its contrib kernel
- * {@code com.microsoft.SkipLayerNormalization} computes {@code LN(input + skip)} vectorised, 3.7× faster on
- * [8192, 64] tensors. The exporter writes Mish as {@code x · n₂/(n₂ + 2)} with {@code n₂ = eⁿ(eⁿ + 2)};
+ * {@code com.microsoft.SkipLayerNormalization} computes {@code LN(input + skip)} vectorised (about 3.7× faster
+ * on [8192, 64] tensors in a micro-benchmark; +58 % end to end in {@code bench embed}, docs/encoder.md).
+ * The exporter writes Mish as {@code x · n₂/(n₂ + 2)} with {@code n₂ = eⁿ(eⁿ + 2)};
  * since {@code x · n₂/(n₂+2) = x + (−2x)/(n₂+2)}, the layer becomes
  * {@code SkipLayerNormalization(x, −2x/(n₂+2))}: one multiply fewer and the fast kernel. Tensors are viewed
  * as [dim0, −1, H] (the contrib op takes 3-D input) and reshaped back. Results agree with the plain graph
