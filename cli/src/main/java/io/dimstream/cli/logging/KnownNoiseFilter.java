@@ -9,7 +9,7 @@ import org.slf4j.Marker;
 
 /**
  * Drops single known log lines that no user can act on, by logger and message start, so the loggers
- * themselves keep their level (configured in logback.xml).
+ * themselves keep their level (configured in {@link CliLogging}).
  *
  * <p>Today one line: Kafka Streams' "Processing exception handler is not enabled for the GlobalThread"
  * WARN. The app does enable it ({@code processing.exception.handler.global.enabled=true}, see

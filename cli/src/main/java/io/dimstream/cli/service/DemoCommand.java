@@ -105,7 +105,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     /**
      * The demo owns its broker: the Kafka clients' "connection to node … could not be established" and
-     * close-time warnings while it starts and stops are noise here (a deployment keeps them: cli logback.xml).
+     * close-time warnings while it starts and stops are noise here (a deployment keeps them: CliLogging).
      */
     private static void quietClientReconnects() {
         if (org.slf4j.LoggerFactory.getLogger("org.apache.kafka.clients.NetworkClient")
