@@ -67,7 +67,8 @@ public final class StreamsAppConfig extends ServiceConfig {
                 .define(BATCH_SIZE, Type.INT, 64, Range.between(1, 65536), Importance.MEDIUM,
                         "Records per inference batch: the buffer is flushed when it holds this many.")
                 .define(BATCH_MAX_WAIT_MS, Type.LONG, 200L, Range.atLeast(1), Importance.MEDIUM,
-                        "Wall-clock period of the flush punctuator: a partial batch waits at most this long.")
+                        "Longest wait of a partial batch: it is embedded once its oldest record has waited this long "
+                                + "(checked five times per period, so at most 1.2 times this).")
                 .define(BUFFER_MAX_RECORDS, Type.INT, 10_000, Range.atLeast(1), Importance.LOW,
                         "Most records held per task while no model serves; later ones are left to the backfill.")
                 .define(BACKFILL_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM,

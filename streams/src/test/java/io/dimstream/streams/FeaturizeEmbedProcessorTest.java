@@ -256,8 +256,36 @@ class FeaturizeEmbedProcessorTest {
                         .setSubmittedAt(Instant.ofEpochMilli(1)).build()).toAvro(1, 2));
     }
 
+    /** The flush punctuator's tick once batch.max.wait.ms (100 ms here) has passed since the last one. */
     void punctuate() {
+        punctuateAfter(100);
+    }
+
+    void punctuateAfter(long ms) {
+        context.setCurrentSystemTimeMs(context.currentSystemTimeMs() + ms);
         context.scheduledPunctuators().get(0).getPunctuator().punctuate(context.currentSystemTimeMs());
+    }
+
+    @Test
+    void aPartialBatchKeepsFillingUntilItsOldestRecordHasWaitedTheMaxWait() throws Exception {
+        serve(1, "test-encoder scale=1");
+        FeaturizeEmbedProcessor p = processor(8);
+        context.setRecordMetadata("crystals.raw", 0, 0);
+        assertEquals(java.time.Duration.ofMillis(100 / FeaturizeEmbedProcessor.TICKS_PER_MAX_WAIT),
+                context.scheduledPunctuators().get(0).getInterval(), "five ticks per batch.max.wait.ms");
+        p.process(new Record<>("a", FeaturizeEmbedProcessor.Input.raw(raw("a", "sites=1;x=1")), 1));
+        punctuateAfter(40);
+        p.process(new Record<>("b", FeaturizeEmbedProcessor.Input.raw(raw("b", "sites=1;x=1")), 2));
+        punctuateAfter(40); // "a" has waited 80 ms of 100: the batch keeps filling
+        assertTrue(embeddings().isEmpty());
+        punctuateAfter(20); // 100 ms: both go, in one batch
+        assertEquals(List.of("a", "b"), embeddings().stream().map(CrystalEmbedding::getId).toList());
+        context.resetForwards();
+        p.process(new Record<>("c", FeaturizeEmbedProcessor.Input.raw(raw("c", "sites=1;x=1")), 3));
+        punctuateAfter(99);
+        assertTrue(embeddings().isEmpty(), "the wait counts from when the record was buffered");
+        punctuateAfter(1);
+        assertEquals(List.of("c"), embeddings().stream().map(CrystalEmbedding::getId).toList());
     }
 
     @Test
