@@ -61,7 +61,9 @@ public final class EmbedCommand implements Callable<Integer> {
                     + "fp16 (GPUs), bf16 (GPUs; no CPU kernels) (default: ${DEFAULT-VALUE}).")
     io.dimstream.core.encoder.Precision precision;
 
-    @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = all cores).")
+    @Option(names = "--threads", defaultValue = "1",
+            description = "ONNX Runtime threads per call (default: ${DEFAULT-VALUE}; the calls of a batch already run one per "
+                    + "core; 0 = ONNX Runtime's default, all cores per call).")
     int threads;
 
     PrintStream stdout = System.out;

@@ -63,7 +63,9 @@ public final class SimilarCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "auto", description = "auto, cpu or cuda:N (default: ${DEFAULT-VALUE}).")
     String device;
 
-    @Option(names = "--threads", defaultValue = "0", description = "ONNX Runtime intra-op threads (0 = all cores).")
+    @Option(names = "--threads", defaultValue = "1",
+            description = "ONNX Runtime threads per call (default: ${DEFAULT-VALUE}; the calls of a batch already run one per "
+                    + "core; 0 = ONNX Runtime's default, all cores per call).")
     int threads;
 
     PrintStream stdout = System.out;

@@ -87,8 +87,9 @@ public final class StreamsAppConfig extends ServiceConfig {
                         "How often backfill progress is logged.")
                 .define(ENCODER_DEVICE, Type.STRING, "auto", Importance.MEDIUM,
                         "ONNX Runtime device: auto (CUDA when present, else CPU), cpu, or cuda:N.")
-                .define(ENCODER_THREADS, Type.INT, 0, Range.atLeast(0), Importance.LOW,
-                        "ONNX Runtime intra-op threads (0 = runtime default).")
+                .define(ENCODER_THREADS, Type.INT, 1, Range.atLeast(0), Importance.LOW,
+                        "ONNX Runtime threads per call (a batch's calls already run one per core on CPU; "
+                                + "0 = the runtime's default, all cores per call, which oversubscribes them).")
                 .define(ENCODER_PRECISION, Type.STRING, "fp32",
                         org.apache.kafka.common.config.ConfigDef.ValidString.in("fp32", "int8", "fp16", "bf16"),
                         Importance.LOW, "Inference graph precision, rewritten from the verified fp32 model at load: fp32, "

@@ -37,7 +37,8 @@ public final class EmbedBench implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "1,256", split = ",", description = "Batch sizes (default: ${DEFAULT-VALUE}).")
     List<Integer> batches;
 
-    @Option(names = "--threads", defaultValue = "2", description = "ONNX Runtime intra-op threads (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--threads", defaultValue = "1",
+            description = "ONNX Runtime threads per call (default: ${DEFAULT-VALUE}, as the product; a batch's calls run one per core).")
     int threads;
 
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, auto or cuda:N (default: ${DEFAULT-VALUE}).")

@@ -38,7 +38,8 @@ public final class LargeCellBench implements Callable<Integer> {
     @Option(names = "--repeats", defaultValue = "5", description = "Structures per size (default: ${DEFAULT-VALUE}).")
     int repeats;
 
-    @Option(names = "--threads", defaultValue = "2", description = "ONNX Runtime intra-op threads (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--threads", defaultValue = "1",
+            description = "ONNX Runtime threads per call (default: ${DEFAULT-VALUE}, as the product; a batch's calls run one per core).")
     int threads;
 
     @Option(names = "--model", paramLabel = "DIR",
