@@ -67,7 +67,7 @@ final class OnnxEmbedding {
         ModelMetadata meta = new ModelMetadata("sitenet-eval", 1, crystals.get(0).featurizerVersion(), arch.featureDim(),
                 arch.embeddingDim(), arch.localDim(), OnnxExporter.inputs(arch), OnnxExporter.outputs(arch), Map.of(),
                 io.dimstream.core.Sha256.hex(onnx), null, arch.toMap());
-        int threads = Integer.getInteger("ai.djl.pytorch.num_threads", 1); // per call: a batch's calls run one per core
+        int threads = Integer.getInteger("ai.djl.pytorch.num_threads", OnnxEncoder.Options.defaults().intraOpThreads());
         try (OnnxEncoder enc = OnnxEncoder.fromBytes(onnx, meta,
                 OnnxEncoder.Options.defaults().withDevice("cpu").withThreads(threads).withPrecision(precision))) {
             if (!pooledLocal) {

@@ -1,5 +1,6 @@
 package io.dimstream.streams;
 
+import io.dimstream.core.encoder.OnnxEncoder;
 import io.dimstream.core.kafka.ServiceConfig;
 import io.dimstream.core.kafka.Topics;
 import java.io.IOException;
@@ -87,7 +88,7 @@ public final class StreamsAppConfig extends ServiceConfig {
                         "How often backfill progress is logged.")
                 .define(ENCODER_DEVICE, Type.STRING, "auto", Importance.MEDIUM,
                         "ONNX Runtime device: auto (CUDA when present, else CPU), cpu, or cuda:N.")
-                .define(ENCODER_THREADS, Type.INT, 1, Range.atLeast(0), Importance.LOW,
+                .define(ENCODER_THREADS, Type.INT, OnnxEncoder.Options.defaults().intraOpThreads(), Range.atLeast(0), Importance.LOW,
                         "ONNX Runtime threads per call (a batch's calls already run one per core on CPU; "
                                 + "0 = the runtime's default, all cores per call, which oversubscribes them).")
                 .define(ENCODER_PRECISION, Type.STRING, "fp32",
